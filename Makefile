@@ -1,0 +1,46 @@
+# yubi — the two Quick-start commands are `make brief` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+OUT    ?= out
+
+.PHONY: brief run test lint bench system-deps clean
+
+$(BIN)/yubi: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.dev: $(BIN)/yubi
+	$(BIN)/pip install --quiet -e '.[dev,all]'
+	@touch $@
+
+# System packages (Debian): CJK fonts for Korean charts and PDFs, poppler for PDF checks,
+# Chromium for browser tests, PostgreSQL for the store tests. Installed only where missing.
+system-deps:
+	@sh scripts/system-deps.sh
+
+# The main job: install, then write the brief of the bundled case (English and Korean).
+brief: $(BIN)/yubi
+	@sh scripts/system-deps.sh fonts
+	$(BIN)/pip install --quiet -e '.[all]'
+	$(BIN)/yubi brief --out $(OUT) --pdf
+	$(BIN)/yubi brief --out $(OUT) --pdf --lang ko
+
+run: $(BIN)/yubi
+	$(BIN)/yubi run
+
+test: $(VENV)/.dev
+	@sh scripts/system-deps.sh
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
+
+bench: $(VENV)/.dev
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache

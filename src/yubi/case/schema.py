@@ -1,0 +1,514 @@
+"""The case-file schema: what a case *is*, as pydantic models.
+
+A case file is YAML; :mod:`yubi.case.loader` reads it with line numbers and validates it
+against :class:`CaseFile`. ``yubi schema`` prints :func:`json_schema` so editors can complete
+and check case files. This module checks the shape of each part; cross-references (names in
+expressions, units, source ids, priors) are checked by :mod:`yubi.case.model` which compiles
+the case.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = [
+    "RANGE_PATTERN",
+    "Actor",
+    "Analog",
+    "CaseFile",
+    "Claim",
+    "ContextItem",
+    "Distribution",
+    "Event",
+    "Flow",
+    "Horizon",
+    "Impact",
+    "Indicator",
+    "LocalText",
+    "Output",
+    "Override",
+    "Quantity",
+    "Recommendation",
+    "Scenario",
+    "Source",
+    "Start",
+    "Stock",
+    "Threshold",
+    "json_schema",
+]
+
+IDENTIFIER = r"^[A-Za-z][A-Za-z0-9_]*$"
+CASE_ID = r"^[a-z0-9][a-z0-9_-]*$"
+MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+#: ``"10000 to 13000"``: an analyst's 90% interval.
+RANGE_PATTERN = re.compile(
+    r"^\s*(?P<low>[-+]?[\d_.,]+(?:[eE][-+]?\d+)?)\s+to\s+(?P<high>[-+]?[\d_.,]+(?:[eE][-+]?\d+)?)\s*$"
+)
+
+Identifier = Annotated[str, Field(pattern=IDENTIFIER, max_length=64)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LocalText(_Strict):
+    """Reader-facing text in several languages. ``en`` is required; ``ko`` is expected."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    en: str
+    ko: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_plain_string(cls, data: Any) -> Any:
+        return {"en": data} if isinstance(data, str) else data
+
+    def get(self, language: str) -> str:
+        """The text in ``language``, falling back to English."""
+        value = (self.model_extra or {}).get(language) if language not in ("en", "ko") else None
+        if language == "ko":
+            value = self.ko
+        return str(value or self.en)
+
+    @property
+    def languages(self) -> set[str]:
+        found = {"en"} | ({"ko"} if self.ko else set())
+        return found | {k for k, v in (self.model_extra or {}).items() if v}
+
+
+class Source(_Strict):
+    """Where a number or claim comes from."""
+
+    title: str
+    publisher: str | None = None
+    date: dt.date | None = None
+    url: str | None = None
+    citation: str | None = None
+    language: str | None = None
+    note: str | None = None
+
+
+class Horizon(_Strict):
+    """The simulated months: ``start`` (``YYYY-MM``) and how many months."""
+
+    start: Annotated[str, Field(pattern=MONTH)]
+    months: Annotated[int, Field(ge=1, le=600)]
+
+
+# -- distributions -------------------------------------------------------------------------
+class _Dist(_Strict):
+    pass
+
+
+class Normal(_Dist):
+    type: Literal["normal"]
+    mean: float
+    sd: Annotated[float, Field(gt=0)]
+
+
+class LogNormal(_Dist):
+    """Lognormal by its median and the standard deviation of its logarithm."""
+
+    type: Literal["lognormal"]
+    median: Annotated[float, Field(gt=0)]
+    sigma: Annotated[float, Field(gt=0)]
+
+
+class Uniform(_Dist):
+    type: Literal["uniform"]
+    low: float
+    high: float
+
+
+class Triangular(_Dist):
+    type: Literal["triangular"]
+    low: float
+    mode: float
+    high: float
+
+
+class Pert(_Dist):
+    """Beta-PERT: ``low``, most likely ``mode``, ``high``; ``shape`` 4 is the classic."""
+
+    type: Literal["pert"]
+    low: float
+    mode: float
+    high: float
+    shape: Annotated[float, Field(gt=0)] = 4.0
+
+
+class Beta(_Dist):
+    type: Literal["beta"]
+    alpha: Annotated[float, Field(gt=0)]
+    beta: Annotated[float, Field(gt=0)]
+    low: float = 0.0
+    high: float = 1.0
+
+
+class Gamma(_Dist):
+    type: Literal["gamma"]
+    shape: Annotated[float, Field(gt=0)]
+    scale: Annotated[float, Field(gt=0)]
+
+
+class Poisson(_Dist):
+    type: Literal["poisson"]
+    lam: Annotated[float, Field(ge=0)]
+
+
+class Bernoulli(_Dist):
+    type: Literal["bernoulli"]
+    p: Annotated[float, Field(ge=0, le=1)]
+
+
+class Categorical(_Dist):
+    type: Literal["categorical"]
+    values: Annotated[list[float], Field(min_length=1)]
+    weights: Annotated[list[float], Field(min_length=1)]
+
+
+class Range(_Dist):
+    """An analyst's interval: ``low`` to ``high`` holds ``confidence`` of the mass.
+
+    Read as lognormal when both ends are positive, normal otherwise.
+    """
+
+    type: Literal["range"]
+    low: float
+    high: float
+    confidence: Annotated[float, Field(gt=0, lt=1)] = 0.9
+
+
+Distribution = Annotated[
+    Normal | LogNormal | Uniform | Triangular | Pert | Beta | Gamma | Poisson | Bernoulli
+    | Categorical | Range,
+    Field(discriminator="type"),
+]
+
+
+# -- quantities ----------------------------------------------------------------------------
+Confidence = Literal["low", "medium", "high"]
+
+
+class _Definition(_Strict):
+    """How a number is defined: exactly one of ``value``, ``distribution``, ``expr``."""
+
+    value: float | str | None = Field(
+        default=None, description='A constant, or an analyst range such as "10000 to 13000".'
+    )
+    distribution: Distribution | None = None
+    expr: str | None = Field(default=None, description="A derived expression.")
+    truncate: tuple[float | None, float | None] | None = Field(
+        default=None, description="[low, high] bounds for a distribution; null for open."
+    )
+
+    @model_validator(mode="after")
+    def _one_definition(self) -> _Definition:
+        given = [k for k in ("value", "distribution", "expr") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of value, distribution or expr"
+                + (f" (got {', '.join(given)})" if given else "")
+            )
+        if isinstance(self.value, str) and not RANGE_PATTERN.match(self.value):
+            raise ValueError(
+                f'value {self.value!r} is neither a number nor a range such as "10 to 20"'
+            )
+        if self.truncate is not None and self.expr is not None:
+            raise ValueError("truncate applies to distributions, not to expressions")
+        return self
+
+
+class Quantity(_Definition):
+    """An uncertain or derived input, with its unit and provenance."""
+
+    label: LocalText
+    unit: str = "1"
+    source: str | list[str] | None = Field(
+        default=None, description="Id(s) of entries under sources."
+    )
+    assumption: str | None = Field(
+        default=None, description="Why the analyst assumes this, when no source gives it."
+    )
+    note: LocalText | None = None
+    analyst: str | None = None
+    judged: dt.date | None = None
+    confidence: Confidence | None = None
+
+    @model_validator(mode="after")
+    def _has_provenance(self) -> Quantity:
+        if not self.source and not (self.assumption and self.assumption.strip()):
+            raise ValueError('name a source, or say "assumption:" and why')
+        return self
+
+
+class Override(_Definition):
+    """A scenario's replacement for a quantity's or flow's definition (same unit)."""
+
+    source: str | list[str] | None = None
+    assumption: str | None = None
+    note: LocalText | None = None
+
+    @model_validator(mode="after")
+    def _has_provenance(self) -> Override:
+        if not self.source and not (self.assumption and self.assumption.strip()):
+            raise ValueError('name a source, or say "assumption:" and why')
+        return self
+
+
+class Stock(_Strict):
+    """A state carried from month to month.
+
+    ``initial`` is a number or an expression over quantities. Give ``update`` (the new value,
+    reading last month's values; the stock's own name is its previous value) or ``flow``
+    (the net change per month, added each month).
+    """
+
+    label: LocalText
+    unit: str = "1"
+    initial: float | str = 0.0
+    update: str | None = None
+    flow: str | None = None
+    note: LocalText | None = None
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> Stock:
+        if (self.update is None) == (self.flow is None):
+            raise ValueError("give exactly one of update or flow")
+        return self
+
+
+class Flow(_Strict):
+    """A monthly variable computed from quantities, last month's stocks and events."""
+
+    label: LocalText
+    unit: str = "1"
+    expr: str
+    note: LocalText | None = None
+
+
+class Event(_Strict):
+    """A stochastic event: each month it has not yet happened, it happens with ``hazard``."""
+
+    label: LocalText
+    hazard: str = Field(description="Monthly probability (dimensionless expression).")
+    source: str | list[str] | None = None
+    assumption: str | None = None
+    note: LocalText | None = None
+
+    @model_validator(mode="after")
+    def _has_provenance(self) -> Event:
+        if not self.source and not (self.assumption and self.assumption.strip()):
+            raise ValueError('name a source, or say "assumption:" and why')
+        return self
+
+
+class Dynamics(_Strict):
+    stocks: dict[Identifier, Stock] = Field(default_factory=dict)
+    flows: dict[Identifier, Flow] = Field(default_factory=dict)
+    events: dict[Identifier, Event] = Field(default_factory=dict)
+
+
+class Start(_Strict):
+    """When a scenario takes effect: at a (possibly uncertain) month index, or after an event."""
+
+    month: float | str | Distribution | None = Field(
+        default=None, description='Months after the horizon start, e.g. 6 or "6 to 18".'
+    )
+    event: Identifier | None = Field(default=None, description="Takes effect after this event.")
+    source: str | list[str] | None = None
+    assumption: str | None = None
+
+    @model_validator(mode="after")
+    def _one_trigger(self) -> Start:
+        if (self.month is None) == (self.event is None):
+            raise ValueError("give exactly one of month or event")
+        if isinstance(self.month, str) and not RANGE_PATTERN.match(self.month):
+            raise ValueError(f'month {self.month!r} is neither a number nor a range "6 to 18"')
+        if self.month is not None and not isinstance(self.month, float | int):
+            if not self.source and not self.assumption:
+                raise ValueError('an uncertain start needs a source or an "assumption:"')
+        return self
+
+
+class Scenario(_Strict):
+    """One of the mutually exclusive branches, drawn per trajectory with ``prior``."""
+
+    id: Identifier
+    label: LocalText
+    prior: Annotated[float, Field(ge=0, le=1)]
+    prior_source: str | list[str] | None = None
+    prior_assumption: str | None = None
+    description: LocalText | None = None
+    starts: Start | None = None
+    overrides: dict[Identifier, Override] = Field(default_factory=dict)
+    for_regime: LocalText | None = Field(default=None, description="What it means for the regime.")
+    for_south_korea: LocalText | None = None
+    implications: list[LocalText] = Field(default_factory=list)
+    prepare: list[LocalText] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _prior_has_basis(self) -> Scenario:
+        if not self.prior_source and not self.prior_assumption:
+            raise ValueError('a prior needs prior_source or prior_assumption (and why)')
+        return self
+
+
+class Threshold(_Strict):
+    id: Identifier
+    label: LocalText
+    above: float | None = None
+    below: float | None = None
+
+    @model_validator(mode="after")
+    def _one_side(self) -> Threshold:
+        if (self.above is None) == (self.below is None):
+            raise ValueError("give exactly one of above or below")
+        return self
+
+
+class Output(_Strict):
+    """A series to report: an expression over stocks, flows and quantities (in ``unit``)."""
+
+    label: LocalText
+    unit: str = "1"
+    expr: str | None = Field(default=None, description="Defaults to the output's own id.")
+    thresholds: list[Threshold] = Field(default_factory=list)
+    note: LocalText | None = None
+
+
+# -- qualitative content -------------------------------------------------------------------
+class ContextItem(_Strict):
+    id: Identifier
+    label: LocalText
+    text: LocalText
+    source: str | list[str] | None = None
+
+
+class Actor(_Strict):
+    id: Identifier
+    label: LocalText
+    interests: list[LocalText] = Field(default_factory=list)
+
+
+class Impact(_Strict):
+    id: Identifier
+    label: LocalText
+    direction: Literal["positive", "negative"]
+    for_whom: str = Field(description="Actor id the impact is positive or negative for.")
+    text: LocalText
+    outputs: list[str] = Field(default_factory=list, description="Output ids that measure it.")
+    source: str | list[str] | None = None
+
+
+class Indicator(_Strict):
+    """An observable signpost; ``likelihood`` is P(observed | scenario) per scenario id."""
+
+    id: Identifier
+    label: LocalText
+    description: LocalText | None = None
+    likelihood: dict[str, Annotated[float, Field(gt=0, le=1)]]
+    source: str | list[str] | None = None
+    assumption: str | None = None
+
+    @model_validator(mode="after")
+    def _has_provenance(self) -> Indicator:
+        if not self.source and not self.assumption:
+            raise ValueError('name a source, or say "assumption:" and why')
+        return self
+
+
+class Claim(_Strict):
+    """A number a source asserts, with how far it holds up."""
+
+    id: Identifier
+    text: LocalText
+    value: float | str | None = None
+    unit: str | None = None
+    source: str | list[str]
+    status: Literal["verified", "plausible", "unverified", "disputed", "false"]
+    note: LocalText | None = None
+
+
+class AnalogRow(_Strict):
+    dimension: LocalText
+    analog: LocalText
+    current: LocalText
+    source: str | list[str] | None = None
+
+
+class Analog(_Strict):
+    id: Identifier
+    label: LocalText
+    analog_label: LocalText
+    current_label: LocalText
+    rows: list[AnalogRow]
+
+
+class Recommendation(_Strict):
+    id: Identifier
+    text: LocalText
+    scenarios: list[str] = Field(default_factory=list, description="Empty means all scenarios.")
+    source: str | list[str] | None = None
+
+
+class CaseFile(_Strict):
+    """A whole case file."""
+
+    yubi: Literal[1] = Field(1, description="Case-format version.")
+    id: Annotated[str, Field(pattern=CASE_ID, max_length=64)]
+    title: LocalText
+    summary: LocalText | None = None
+    as_of: dt.date
+    horizon: Horizon
+    analyst: str | None = None
+    languages: list[str] = Field(default_factory=lambda: ["en", "ko"])
+    sources: dict[Identifier, Source]
+    quantities: dict[Identifier, Quantity]
+    dynamics: Dynamics = Field(default_factory=Dynamics)
+    scenarios: Annotated[list[Scenario], Field(min_length=1)]
+    outputs: Annotated[dict[Identifier, Output], Field(min_length=1)]
+    correlations: list[Correlation] = Field(default_factory=list)
+    context: list[ContextItem] = Field(default_factory=list)
+    actors: list[Actor] = Field(default_factory=list)
+    impacts: list[Impact] = Field(default_factory=list)
+    indicators: list[Indicator] = Field(default_factory=list)
+    claims: list[Claim] = Field(default_factory=list)
+    analogs: list[Analog] = Field(default_factory=list)
+    recommendations: list[Recommendation] = Field(default_factory=list)
+
+    @field_validator("scenarios")
+    @classmethod
+    def _unique_scenarios(cls, scenarios: list[Scenario]) -> list[Scenario]:
+        seen: set[str] = set()
+        for scenario in scenarios:
+            if scenario.id in seen:
+                raise ValueError(f'scenario id "{scenario.id}" is used twice')
+            seen.add(scenario.id)
+        return scenarios
+
+
+class Correlation(_Strict):
+    """Spearman rank correlation between two uncertain quantities (Gaussian copula)."""
+
+    between: tuple[Identifier, Identifier]
+    rank: Annotated[float, Field(gt=-1, lt=1)]
+    source: str | list[str] | None = None
+    assumption: str | None = None
+
+
+CaseFile.model_rebuild()
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of case files, for editors."""
+    schema = CaseFile.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "yubi case file"
+    return schema

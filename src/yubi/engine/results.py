@@ -1,0 +1,216 @@
+"""The result of a run: summaries per output, scenario and month, as JSON, pandas or files."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from yubi.engine.summary import PROBABILITIES, MergedSummary
+from yubi.errors import UsageError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from yubi.case.model import Case
+    from yubi.engine.run import RunSettings
+
+__all__ = ["OVERALL", "STATISTICS", "SimulationResult"]
+
+#: The scenario key of statistics over all scenarios together.
+OVERALL = "all"
+STATISTICS = ("mean", "sd", "p05", "p25", "p50", "p75", "p95")
+_SIGNIFICANT_DIGITS = 12
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """Summaries of one run.
+
+    Attributes
+    ----------
+    case
+        The case that was run.
+    settings
+        Samples, seed, sampler and chunk size.
+    summary
+        Arrays indexed (month, output, scenario), the last scenario slot being overall.
+    elapsed
+        Wall-clock seconds of the run.
+    """
+
+    case: Case
+    settings: RunSettings
+    summary: MergedSummary
+    elapsed: float
+
+    # -- access ----------------------------------------------------------------------------
+    def statistic(self, output: str, statistic: str, scenario: str = OVERALL) -> np.ndarray:
+        """One statistic of one output over the months, e.g. ``("killed", "p95")``.
+
+        Statistics are ``mean, sd, p05, p25, p50, p75, p95``, or a threshold id for the
+        probability of crossing that threshold.
+        """
+        output_index = self._output_index(output)
+        slot = self._scenario_slot(scenario)
+        if statistic == "mean":
+            return self.summary.mean[:, output_index, slot]
+        if statistic == "sd":
+            return self.summary.sd[:, output_index, slot]
+        if statistic in STATISTICS:
+            k = STATISTICS.index(statistic) - 2
+            return self.summary.quantiles[:, output_index, slot, k]
+        for k, (index, threshold) in enumerate(self._thresholds()):
+            if index == output_index and threshold.id == statistic:
+                return self.summary.exceed_probability[:, k, slot]
+        raise UsageError(f"unknown statistic {statistic!r} for output {output!r}")
+
+    def scenario_share(self) -> dict[str, float]:
+        """Fraction of trajectories that drew each scenario."""
+        counts = self.summary.count[:-1]
+        total = max(int(counts.sum()), 1)
+        return {s.id: int(c) / total for s, c in zip(self.case.scenarios, counts, strict=True)}
+
+    # -- JSON ------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """The summary document printed by ``yubi run --json``."""
+        from yubi import __version__
+
+        case = self.case
+        return {
+            "case": case.id,
+            "as_of": case.as_of.isoformat(),
+            "case_sha256": case.sha256,
+            "yubi_version": __version__,
+            "seed": self.settings.seed,
+            "samples": self.settings.samples,
+            "sampler": self.settings.sampler,
+            "chunk_size": self.settings.chunk_size,
+            "quantile_relative_error": 2.0**-8,
+            "scenarios": [
+                {"id": s.id, "label": s.label.en, "labels": _labels(s.label), "prior": s.prior,
+                 "trajectories": int(self.summary.count[s.index])}
+                for s in case.scenarios
+            ],
+            "outputs": [self._output_document(index) for index in range(len(case.outputs))],
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
+
+    def _output_document(self, index: int) -> dict[str, Any]:
+        output = self.case.outputs[index]
+        return {
+            "id": output.id,
+            "label": output.label.en,
+            "labels": _labels(output.label),
+            "unit": output.unit_text,
+            "thresholds": [
+                {"id": t.id, "label": t.label.en, "above": t.above, "below": t.below}
+                for t in output.thresholds
+            ],
+            "series": self._rows(index, len(self.case.scenarios)),
+            "by_scenario": {
+                s.id: self._rows(index, s.index) for s in self.case.scenarios
+            },
+        }
+
+    def _rows(self, output_index: int, slot: int) -> list[dict[str, Any]]:
+        summary = self.summary
+        thresholds = [(k, t) for k, (o, t) in enumerate(self._thresholds()) if o == output_index]
+        rows = []
+        for month_index, month in enumerate(self.case.months):
+            row: dict[str, Any] = {
+                "month": month,
+                "mean": _clean(summary.mean[month_index, output_index, slot]),
+                "sd": _clean(summary.sd[month_index, output_index, slot]),
+            }
+            for k, name in enumerate(STATISTICS[2:]):
+                row[name] = _clean(summary.quantiles[month_index, output_index, slot, k])
+            if thresholds:
+                row["p_threshold"] = {
+                    t.id: _clean(summary.exceed_probability[month_index, k, slot])
+                    for k, t in thresholds
+                }
+            rows.append(row)
+        return rows
+
+    # -- tables ----------------------------------------------------------------------------
+    def to_pandas(self) -> pd.DataFrame:
+        """A tidy table: output, scenario, month, statistic, value (one row each)."""
+        import pandas as pd
+
+        records = []
+        slots = [(s.id, s.index) for s in self.case.scenarios] + [
+            (OVERALL, len(self.case.scenarios))
+        ]
+        thresholds = self._thresholds()
+        for output_index, output in enumerate(self.case.outputs):
+            for scenario_id, slot in slots:
+                columns = {
+                    "mean": self.summary.mean[:, output_index, slot],
+                    "sd": self.summary.sd[:, output_index, slot],
+                }
+                for k, name in enumerate(STATISTICS[2:]):
+                    columns[name] = self.summary.quantiles[:, output_index, slot, k]
+                for k, (index, threshold) in enumerate(thresholds):
+                    if index == output_index:
+                        columns[f"P({threshold.id})"] = self.summary.exceed_probability[:, k, slot]
+                for statistic, values in columns.items():
+                    for month, value in zip(self.case.months, values, strict=True):
+                        records.append((output.id, scenario_id, month, statistic, float(value)))
+        return pd.DataFrame.from_records(
+            records, columns=["output", "scenario", "month", "statistic", "value"]
+        )
+
+    def write_table(self, path: str | Path) -> Path:
+        """Write :meth:`to_pandas` as Parquet (``.parquet``) or CSV (``.csv``)."""
+        path = Path(path)
+        frame = self.to_pandas()
+        suffix = path.suffix.lower()
+        if suffix == ".parquet":
+            frame.to_parquet(path, index=False)
+        elif suffix == ".csv":
+            frame.to_csv(path, index=False, float_format="%.12g")
+        else:
+            raise UsageError(f"--out must end in .parquet or .csv, got {path.name!r}")
+        return path
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _thresholds(self) -> list[tuple[int, Any]]:
+        return [
+            (index, threshold)
+            for index, output in enumerate(self.case.outputs)
+            for threshold in output.thresholds
+        ]
+
+    def _output_index(self, output: str) -> int:
+        for index, candidate in enumerate(self.case.outputs):
+            if candidate.id == output:
+                return index
+        known = ", ".join(o.id for o in self.case.outputs)
+        raise UsageError(f"unknown output {output!r} (outputs: {known})")
+
+    def _scenario_slot(self, scenario: str) -> int:
+        if scenario == OVERALL:
+            return len(self.case.scenarios)
+        return self.case.scenario(scenario).index
+
+
+def _labels(text: Any) -> dict[str, str]:
+    return {language: text.get(language) for language in sorted(text.languages)}
+
+
+def _clean(value: Any) -> float | None:
+    """A float rounded to 12 significant digits, or None for NaN (JSON has no NaN)."""
+    number = float(value)
+    if math.isnan(number) or math.isinf(number):
+        return None
+    return float(f"{number:.{_SIGNIFICANT_DIGITS}g}")
+
+
+assert len(PROBABILITIES) == len(STATISTICS) - 2

@@ -1,0 +1,299 @@
+"""Running a case: chunks, threads or a Dask cluster, and the streaming merge.
+
+Samples are cut into chunks of :data:`CHUNK_SIZE` trajectories. A chunk's numbers depend only
+on (case, seed, sampler, chunk index), and chunk statistics are merged in chunk order, so the
+summary is byte-identical whether the chunks run on one thread, two threads, or any number of
+Dask workers. Memory stays flat: a worker holds one chunk's state and one histogram.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from yubi.case.loader import parse_case_text
+from yubi.case.model import Case, compile_case
+from yubi.engine.results import SimulationResult
+from yubi.engine.sampling import SAMPLERS, Sampler, chunk_design, dynamics_rng
+from yubi.engine.simulate import ChunkLayout, layout_of, run_chunk
+from yubi.engine.summary import ChunkMoments, Histogram, ThresholdSpec, merge, summarize_month
+from yubi.engine.trajectories import TrajectoryWriter
+from yubi.errors import UsageError
+
+__all__ = ["CHUNK_SIZE", "MAX_SAMPLES", "RunSettings", "simulate"]
+
+#: Trajectories per chunk. Part of what fixes the numbers: changing it changes results.
+CHUNK_SIZE = 1 << 15
+MAX_SAMPLES = 2**31 - 1
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """What, besides the case, determines a run's numbers."""
+
+    samples: int = 10_000
+    seed: int = 0
+    sampler: Sampler = "mc"
+    chunk_size: int = CHUNK_SIZE
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.samples <= MAX_SAMPLES:
+            raise UsageError(f"samples must be between 1 and {MAX_SAMPLES}, got {self.samples}")
+        if self.seed < 0:
+            raise UsageError(f"seed must be zero or positive, got {self.seed}")
+        if self.sampler not in SAMPLERS:
+            raise UsageError(f"sampler must be one of {', '.join(SAMPLERS)}, got {self.sampler!r}")
+
+    def chunks(self) -> list[tuple[int, int]]:
+        """``(chunk index, rows)`` for every chunk."""
+        full, rest = divmod(self.samples, self.chunk_size)
+        sizes = [self.chunk_size] * full + ([rest] if rest else [])
+        return list(enumerate(sizes))
+
+
+def simulate(
+    case: Case,
+    samples: int = 10_000,
+    *,
+    seed: int = 0,
+    sampler: Sampler = "mc",
+    threads: int | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    trajectories: str | Path | None = None,
+    progress: Progress | None = None,
+) -> SimulationResult:
+    """Simulate ``samples`` trajectories of ``case`` and summarize every output.
+
+    Parameters
+    ----------
+    case
+        A compiled case (:func:`yubi.load_case`).
+    samples
+        Number of trajectories.
+    seed
+        Seed of the run; with the case, ``samples`` and ``sampler`` it fixes every number.
+    sampler
+        ``"mc"``, ``"lhs"`` or ``"sobol"``.
+    threads
+        Threads in this process (default: one per core). Ignored with Dask.
+    workers
+        Run chunks on a Dask ``LocalCluster`` of this many single-threaded processes.
+    scheduler
+        Address of an existing Dask scheduler, e.g. ``tcp://10.0.0.5:8786``.
+    trajectories
+        Stream every trajectory to this Parquet file, chunk by chunk.
+    progress
+        Called with the number of trajectories finished, as chunks complete.
+
+    Returns
+    -------
+    SimulationResult
+        Per scenario and overall, per month: mean, sd, p05–p95 and threshold probabilities.
+    """
+    settings = RunSettings(samples, seed, sampler)
+    started = time.perf_counter()
+    if workers is not None and workers < 1:
+        raise UsageError(f"workers must be at least 1, got {workers}")
+    if (workers or scheduler) and trajectories is not None:
+        raise UsageError("--trajectories streams from this process; drop --workers/--scheduler")
+    if workers or scheduler:
+        parts, histogram = _run_on_dask(case, settings, workers, scheduler, progress)
+    else:
+        parts, histogram = _run_in_process(case, settings, threads, trajectories, progress)
+    summary = merge(parts, histogram)
+    return SimulationResult(case, settings, summary, time.perf_counter() - started)
+
+
+def threshold_specs(case: Case) -> list[ThresholdSpec]:
+    """Every output threshold, in the output's declared unit."""
+    specs = []
+    for index, output in enumerate(case.outputs):
+        for threshold in output.thresholds:
+            above = threshold.above is not None
+            value = threshold.above if above else threshold.below
+            assert value is not None
+            specs.append(ThresholdSpec(index, float(value), above))
+    return specs
+
+
+def summarize_chunk(
+    case: Case,
+    settings: RunSettings,
+    chunk_index: int,
+    rows: int,
+    histogram: Histogram,
+    keep_months: bool = False,
+) -> tuple[ChunkMoments, ChunkLayout, np.ndarray | None]:
+    """Run one chunk, folding its months into ``histogram``; return its exact moments."""
+    months, outputs, scenarios = len(case.months), len(case.outputs), len(case.scenarios)
+    thresholds = threshold_specs(case)
+    design = chunk_design(settings.sampler, settings.seed, chunk_index, settings.chunk_size,
+                          rows, len(case.inputs), case.correlation)
+    shape = (months, outputs, scenarios)
+    moments = ChunkMoments(
+        chunk_index=chunk_index,
+        count=np.zeros(scenarios, dtype=np.int64),
+        mean=np.zeros(shape),
+        m2=np.zeros(shape),
+        minimum=np.full(shape, np.inf),
+        maximum=np.full(shape, -np.inf),
+        exceed=np.zeros((months, len(thresholds), scenarios), dtype=np.int64),
+        integer=np.ones(outputs, dtype=bool),
+    )
+    kept = np.empty((months, outputs, rows)) if keep_months else None
+    layout = layout_of(case, design)
+
+    def on_month(month: int, block: np.ndarray) -> None:
+        summarize_month(month, block, layout.bounds, thresholds, moments, histogram)
+        if kept is not None:
+            kept[month] = block
+
+    run_chunk(case, design, layout, dynamics_rng(settings.seed, chunk_index), on_month)
+    moments.count[:] = [stop - start for start, stop in layout.bounds]
+    return moments, layout, kept
+
+
+def _run_in_process(
+    case: Case,
+    settings: RunSettings,
+    threads: int | None,
+    trajectories: str | Path | None,
+    progress: Progress | None,
+) -> tuple[list[ChunkMoments], Histogram]:
+    chunks = settings.chunks()
+    threads = max(1, min(threads or os.cpu_count() or 1, len(chunks)))
+    shape = (len(case.months), len(case.outputs), len(case.scenarios))
+    histograms = [Histogram.empty(*shape) for _ in range(threads)]
+    free = deque(histograms)
+    writer = TrajectoryWriter(trajectories, case) if trajectories is not None else None
+    parts: list[ChunkMoments] = []
+
+    def work(chunk_index: int, rows: int) -> tuple[ChunkMoments, ChunkLayout, Any]:
+        histogram = free.popleft()
+        try:
+            return summarize_chunk(case, settings, chunk_index, rows, histogram, writer is not None)
+        finally:
+            free.append(histogram)
+
+    try:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            pending: deque[tuple[int, Future[Any]]] = deque()
+            for chunk_index, rows in chunks:
+                pending.append((chunk_index, pool.submit(work, chunk_index, rows)))
+                if len(pending) >= threads:
+                    _collect(pending.popleft(), parts, writer, settings, progress)
+            while pending:
+                _collect(pending.popleft(), parts, writer, settings, progress)
+    finally:
+        if writer is not None:
+            writer.close()
+    total = histograms[0]
+    for other in histograms[1:]:
+        total.add(other)
+    return parts, total
+
+
+def _collect(
+    item: tuple[int, Future[Any]],
+    parts: list[ChunkMoments],
+    writer: TrajectoryWriter | None,
+    settings: RunSettings,
+    progress: Progress | None,
+) -> None:
+    chunk_index, future = item
+    moments, layout, kept = future.result()
+    parts.append(moments)
+    if writer is not None:
+        writer.write(chunk_index * settings.chunk_size, layout, kept)
+    if progress is not None:
+        progress(int(moments.count.sum()))
+
+
+# -- Dask ----------------------------------------------------------------------------------
+def _run_on_dask(
+    case: Case,
+    settings: RunSettings,
+    workers: int | None,
+    scheduler: str | None,
+    progress: Progress | None,
+) -> tuple[list[ChunkMoments], Histogram]:
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError as error:  # pragma: no cover - a dependency
+        raise UsageError("--workers needs dask[distributed] installed") from error
+    raw = Path(case.path).read_bytes()
+    if raw and _case_digest(raw) != case.sha256:
+        raise UsageError("the case file changed on disk since it was loaded; load it again")
+    chunks = settings.chunks()
+    priors = tuple(float(p) for p in case.priors)
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+        count = max(1, len(client.scheduler_info().get("workers", {})))
+    else:
+        count = workers or 1
+        cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=40)
+        client = Client(cluster)
+    try:
+        groups = _groups(chunks, tasks=max(count * 2, 1))
+        futures = [
+            client.submit(_dask_task, raw, case.path, priors, settings, group, pure=False)
+            for group in groups
+        ]
+        parts: list[ChunkMoments] = []
+        shape = (len(case.months), len(case.outputs), len(case.scenarios))
+        total = Histogram.empty(*shape)
+        for future in as_completed(futures):
+            moments, sparse = future.result()
+            parts.extend(moments)
+            total.add(Histogram.from_sparse(*sparse))
+            if progress is not None:
+                progress(sum(int(m.count.sum()) for m in moments))
+        return parts, total
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _groups(chunks: Sequence[tuple[int, int]], tasks: int) -> list[list[tuple[int, int]]]:
+    size = max(1, -(-len(chunks) // tasks))
+    return [list(chunks[i : i + size]) for i in range(0, len(chunks), size)]
+
+
+def _dask_task(
+    raw: bytes,
+    path: str,
+    priors: tuple[float, ...],
+    settings: RunSettings,
+    group: Iterable[tuple[int, int]],
+) -> tuple[list[ChunkMoments], Any]:
+    case = _compiled(raw, path)
+    if priors != tuple(float(p) for p in case.priors):
+        case = case.with_priors(priors)
+    histogram = Histogram.empty(len(case.months), len(case.outputs), len(case.scenarios))
+    parts = [summarize_chunk(case, settings, index, rows, histogram)[0] for index, rows in group]
+    return parts, histogram.to_sparse()
+
+
+@lru_cache(maxsize=4)
+def _compiled(raw: bytes, path: str) -> Case:
+    return compile_case(parse_case_text(raw, path))
+
+
+def _case_digest(raw: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(raw).hexdigest()

@@ -1,0 +1,208 @@
+"""The monthly loop: one chunk of trajectories, vectorized over trajectories.
+
+A chunk's trajectories are sorted by scenario first, so each scenario's trajectories are one
+contiguous slice; summaries then reduce slices instead of scattering with masks. Within a
+month the order is fixed and documented in ``docs/case-format.md``: scenarios that have taken
+effect → dynamic quantities and flows → events → stocks → outputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from yubi.case.expressions import RNG_KEY
+from yubi.case.model import ACTIVE_KEY, SCENARIO_KEY, Case, Definition, Variable
+from yubi.errors import CaseError
+
+__all__ = ["ChunkLayout", "MonthCallback", "layout_of", "run_chunk", "scenario_of"]
+
+FloatArray = NDArray[np.float64]
+#: Receives the month index and the outputs (outputs × trajectories, declared units).
+MonthCallback = Callable[[int, FloatArray], None]
+
+
+@dataclass(frozen=True)
+class ChunkLayout:
+    """How a chunk's trajectories are arranged after sorting by scenario.
+
+    Attributes
+    ----------
+    order
+        ``order[i]`` is the design row of sorted trajectory ``i``.
+    scenario
+        Scenario index of each sorted trajectory.
+    bounds
+        ``(start, stop)`` of each scenario's slice.
+    """
+
+    order: NDArray[np.int64]
+    scenario: NDArray[np.int64]
+    bounds: tuple[tuple[int, int], ...]
+
+
+def scenario_of(case: Case, column: FloatArray) -> NDArray[np.int64]:
+    """Scenario index drawn from uniform ``column`` by the case's probabilities."""
+    cumulative = np.cumsum(case.priors)
+    cumulative /= cumulative[-1]
+    index = np.searchsorted(cumulative, column, side="right")
+    return np.minimum(index, len(case.scenarios) - 1).astype(np.int64)
+
+
+def run_chunk(
+    case: Case,
+    design: FloatArray,
+    layout: ChunkLayout,
+    rng: np.random.Generator,
+    on_month: MonthCallback,
+) -> None:
+    """Simulate the trajectories of one design and report every month's outputs.
+
+    Parameters
+    ----------
+    case
+        The compiled case.
+    design
+        ``(trajectories, len(case.inputs))`` uniforms; column 0 picks the scenario.
+    layout
+        The chunk's arrangement by scenario, from :func:`layout_of`.
+    rng
+        The chunk's generator for month-by-month draws.
+    on_month
+        Called once per month with the outputs in their declared units, trajectories in
+        the layout's (scenario-sorted) order.
+    """
+    _Trajectories(case, design[layout.order], layout, rng).run(on_month)
+
+
+def layout_of(case: Case, design: FloatArray) -> ChunkLayout:
+    """Sort a design's trajectories by the scenario each draws."""
+    scenario = scenario_of(case, design[:, 0])
+    order = np.argsort(scenario, kind="stable").astype(np.int64)
+    scenario = scenario[order]
+    edges = np.searchsorted(scenario, np.arange(len(case.scenarios) + 1))
+    bounds = tuple((int(edges[i]), int(edges[i + 1])) for i in range(len(case.scenarios)))
+    return ChunkLayout(order, scenario, bounds)
+
+
+class _Trajectories:
+    """The state of one chunk's trajectories while months advance."""
+
+    def __init__(
+        self, case: Case, design: FloatArray, layout: ChunkLayout, rng: np.random.Generator
+    ) -> None:
+        self.case = case
+        self.design = design
+        self.size = design.shape[0]
+        self.rng = rng
+        self.in_scenario = np.stack(
+            [layout.scenario == s.index for s in case.scenarios]
+        ) if case.scenarios else np.zeros((0, self.size), dtype=bool)
+        self.delayed = [s for s in case.scenarios if s.delayed]
+        self.start_month = {
+            s.index: self._start_month(s) for s in self.delayed if s.start_event is None
+        }
+        self.env: dict[str, Any] = {
+            "dt": 1.0,
+            "month": 0.0,
+            RNG_KEY: rng,
+            SCENARIO_KEY: layout.scenario,
+        }
+        self.env[ACTIVE_KEY] = self._active(0)
+        self.cache: dict[tuple[str, int], Any] = {}
+        self.dynamic = [v for v in case.variables if v.dynamic]
+
+    def _start_month(self, scenario: Any) -> Any:
+        if scenario.start_marginal is not None:
+            return scenario.start_marginal.ppf(self.design[:, scenario.start_column])
+        return scenario.start_month
+
+    def _active(self, month: int) -> NDArray[np.bool_]:
+        if not self.delayed:
+            return self.in_scenario
+        active = self.in_scenario.copy()
+        for scenario in self.delayed:
+            if scenario.start_event is not None:
+                active[scenario.index] &= self.env.get(scenario.start_event, False)
+            else:
+                active[scenario.index] &= month >= self.start_month[scenario.index]
+        return active
+
+    def run(self, on_month: MonthCallback) -> None:
+        env = self.env
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            for variable in self.case.variables:
+                if not variable.dynamic:
+                    env[variable.name] = self._value(variable)
+            for event in self.case.events:
+                env[event.name] = np.zeros(self.size, dtype=bool)
+            for stock in self.case.stocks:
+                initial = stock.initial.evaluate(env)
+                env[stock.name] = np.broadcast_to(np.asarray(initial, np.float64), (self.size,))
+            outputs = np.empty((len(self.case.outputs), self.size))
+            for month in range(len(self.case.months)):
+                self._step(month)
+                for row, output in enumerate(self.case.outputs):
+                    outputs[row] = output.expression.evaluate(env)
+                    if output.unit.scale != 1.0:
+                        outputs[row] /= output.unit.scale
+                if not np.isfinite(outputs).all():
+                    self._not_finite(outputs, month)
+                on_month(month, outputs)
+
+    def _step(self, month: int) -> None:
+        env = self.env
+        env["month"] = float(month)
+        if self.delayed:
+            env[ACTIVE_KEY] = self._active(month)
+        for variable in self.dynamic:
+            env[variable.name] = self._value(variable)
+        fired_now = {}
+        for event in self.case.events:
+            hazard = event.hazard.evaluate(env)
+            fired_now[event.name] = self.rng.random(self.size) < hazard
+        updated = {}
+        for stock in self.case.stocks:
+            if stock.update is not None:
+                updated[stock.name] = stock.update.evaluate(env)
+            else:
+                assert stock.flow is not None
+                updated[stock.name] = env[stock.name] + stock.flow.evaluate(env)
+        for name, value in updated.items():
+            env[name] = np.broadcast_to(value, (self.size,))
+        for name, happened in fired_now.items():
+            env[name] = env[name] | happened
+
+    def _value(self, variable: Variable) -> Any:
+        value = self._definition(variable, -1, variable.base)
+        active = self.env[ACTIVE_KEY]
+        for scenario, definition in variable.overrides.items():
+            override = self._definition(variable, scenario, definition)
+            value = np.where(active[scenario], override, value)
+        return value
+
+    def _definition(self, variable: Variable, key: int, definition: Definition) -> Any:
+        if definition.expression is not None:
+            return definition.expression.evaluate(self.env)
+        cached = self.cache.get((variable.name, key))
+        if cached is None:
+            if definition.constant is not None:
+                cached = definition.constant
+            else:
+                assert definition.marginal is not None and variable.column is not None
+                cached = definition.marginal.ppf(self.design[:, variable.column]) * definition.scale
+            self.cache[(variable.name, key)] = cached
+        return cached
+
+    def _not_finite(self, outputs: FloatArray, month: int) -> None:
+        for row, output in enumerate(self.case.outputs):
+            if not np.isfinite(outputs[row]).all():
+                raise CaseError(
+                    f"is not a finite number in month {self.case.months[month]} for some "
+                    "trajectories (a division by zero, or log of a negative number?)",
+                    subject=f"outputs.{output.id}",
+                )
