@@ -118,6 +118,10 @@ FUNCTIONS: dict[str, _Function] = {
     "log1p": _Function((1, 1), "dimensionless", np.log1p),
     "expm1": _Function((1, 1), "dimensionless", np.expm1),
     "sqrt": _Function((1, 1), "sqrt", np.sqrt),
+    "sin": _Function((1, 1), "dimensionless", np.sin),
+    "cos": _Function((1, 1), "dimensionless", np.cos),
+    "tanh": _Function((1, 1), "dimensionless", np.tanh),
+    "logistic": _Function((1, 1), "dimensionless", lambda x: 0.5 * (1.0 + np.tanh(0.5 * x))),
     "poisson": _Function((1, 1), "same", lambda rng, lam: rng.poisson(np.maximum(lam, 0.0)), True),
     "binomial": _Function(
         (2, 2),
