@@ -17,7 +17,7 @@ $(VENV)/.dev: $(BIN)/yubi
 	@touch $@
 
 # System packages (Debian): CJK fonts for Korean charts and PDFs, poppler for PDF checks,
-# Chromium for browser tests, PostgreSQL for the store tests. Installed only where missing.
+# PostgreSQL for the store tests. Installed only where missing.
 system-deps:
 	@sh scripts/system-deps.sh
 

@@ -6,7 +6,6 @@ want=""
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || want="$want fonts-noto-cjk"
 command -v pdftoppm >/dev/null 2>&1 || want="$want poppler-utils"
 if [ "$1" != "fonts" ]; then
-  [ -x /usr/bin/chromium ] || want="$want chromium"
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || want="$want postgresql"
 fi
 [ -z "$want" ] && exit 0

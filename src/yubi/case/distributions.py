@@ -7,8 +7,9 @@ numbers), and lets a Gaussian copula correlate inputs.
 
 Inverse CDFs come from :mod:`scipy.special` and :mod:`scipy.stats`. Where SciPy's is slow
 (the incomplete-beta and -gamma inverses, about 1.5 µs and 0.4 µs a draw), the inverse is
-tabulated once per distribution on a logit-spaced grid of :data:`TABLE_POINTS` knots and
-interpolated; the tails outside the grid are computed exactly. Discrete distributions invert
+tabulated once per distribution at :data:`TABLE_POINTS` equally spaced probabilities and
+interpolated linearly (a few ns a draw); the first and last cells, where the inverse CDF is
+steepest, are computed exactly. The interpolation error is checked against SciPy in tests. Discrete distributions invert
 their tabulated CDF exactly with :func:`numpy.searchsorted`.
 """
 
@@ -26,8 +27,7 @@ from yubi.case import schema
 
 __all__ = ["TABLE_POINTS", "Marginal", "marginal_from_spec", "range_to_spec"]
 
-TABLE_POINTS = 8193
-_TABLE_LOGIT_SPAN = 11.0  # knots cover u in [1.7e-5, 1 - 1.7e-5]
+TABLE_POINTS = 2**16 + 1
 
 FloatArray = NDArray[np.float64]
 
@@ -259,17 +259,21 @@ def _poisson(lam: float) -> tuple[FloatArray, FloatArray]:
 
 
 def _tabulate(frozen: Any) -> tuple[FloatArray, FloatArray]:
-    logits = np.linspace(-_TABLE_LOGIT_SPAN, _TABLE_LOGIT_SPAN, TABLE_POINTS)
-    knots = special.expit(logits)
+    knots = np.linspace(0.0, 1.0, TABLE_POINTS)
     return knots, np.asarray(frozen.ppf(knots), dtype=np.float64)
 
 
 def _interpolated_ppf(frozen: Any, table: tuple[FloatArray, FloatArray], u: FloatArray) -> FloatArray:
-    knots, values = table
-    result = np.interp(u, knots, values)
-    outside = (u < knots[0]) | (u > knots[-1])
-    if outside.any():
-        result[outside] = frozen.ppf(u[outside])
+    _, values = table
+    cells = TABLE_POINTS - 1
+    position = u * cells
+    cell = np.minimum(position.astype(np.int64), cells - 1)
+    fraction = position - cell
+    low = values[cell]
+    result: FloatArray = low + fraction * (values[cell + 1] - low)
+    edge = (cell == 0) | (cell == cells - 1)
+    if edge.any():
+        result[edge] = frozen.ppf(u[edge])
     return result
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -86,7 +87,10 @@ def simulate(
     sampler
         ``"mc"``, ``"lhs"`` or ``"sobol"``.
     threads
-        Threads in this process (default: one per core). Ignored with Dask.
+        Parallelism on this machine. The default picks: one thread for small runs, and for
+        runs of :data:`PROCESS_THRESHOLD` chunks or more (without ``trajectories``), one
+        forked process per core — processes, because a month's many short NumPy calls hold
+        the GIL often enough that threads scale poorly. An explicit number uses threads.
     workers
         Run chunks on a Dask ``LocalCluster`` of this many single-threaded processes.
     scheduler
@@ -109,10 +113,26 @@ def simulate(
         raise UsageError("--trajectories streams from this process; drop --workers/--scheduler")
     if workers or scheduler:
         parts, histogram = _run_on_dask(case, settings, workers, scheduler, progress)
+    elif threads is None and trajectories is None and _forking_pays(settings):
+        parts, histogram = _run_on_processes(case, settings, progress)
     else:
-        parts, histogram = _run_in_process(case, settings, threads, trajectories, progress)
+        with _serial_numexpr():
+            parts, histogram = _run_in_process(case, settings, threads, trajectories, progress)
     summary = merge(parts, histogram)
     return SimulationResult(case, settings, summary, time.perf_counter() - started)
+
+
+@contextmanager
+def _serial_numexpr() -> Iterator[None]:
+    """numexpr kernels run serially inside each of the engine's threads (chunks are the unit
+    of parallelism); numexpr's own pool would make the threads queue for it."""
+    import numexpr
+
+    previous = numexpr.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numexpr.set_num_threads(previous)
 
 
 def threshold_specs(case: Case) -> list[ThresholdSpec]:
@@ -173,8 +193,7 @@ def _run_in_process(
 ) -> tuple[list[ChunkMoments], Histogram]:
     chunks = settings.chunks()
     threads = max(1, min(threads or os.cpu_count() or 1, len(chunks)))
-    shape = (len(case.months), len(case.outputs), len(case.scenarios))
-    histograms = [Histogram.empty(*shape) for _ in range(threads)]
+    histograms = [Histogram() for _ in range(threads)]
     free = deque(histograms)
     writer = TrajectoryWriter(trajectories, case) if trajectories is not None else None
     parts: list[ChunkMoments] = []
@@ -187,6 +206,12 @@ def _run_in_process(
             free.append(histogram)
 
     try:
+        if threads == 1:
+            for chunk_index, rows in chunks:
+                done: Future[Any] = Future()
+                done.set_result(work(chunk_index, rows))
+                _collect((chunk_index, done), parts, writer, settings, progress)
+            chunks = []
         with ThreadPoolExecutor(max_workers=threads) as pool:
             pending: deque[tuple[int, Future[Any]]] = deque()
             for chunk_index, rows in chunks:
@@ -218,6 +243,71 @@ def _collect(
         writer.write(chunk_index * settings.chunk_size, layout, kept)
     if progress is not None:
         progress(int(moments.count.sum()))
+
+
+# -- forked processes ----------------------------------------------------------------------
+#: Runs of at least this many chunks use one forked process per core by default.
+PROCESS_THRESHOLD = 4
+_FORKED_CASE: Case | None = None
+
+
+def _forking_pays(settings: RunSettings) -> bool:
+    import multiprocessing
+
+    cores = os.cpu_count() or 1
+    can_fork = "fork" in multiprocessing.get_all_start_methods()
+    return can_fork and cores > 1 and len(settings.chunks()) >= PROCESS_THRESHOLD
+
+
+def _run_on_processes(
+    case: Case, settings: RunSettings, progress: Progress | None
+) -> tuple[list[ChunkMoments], Histogram]:
+    """Chunks on forked processes; they inherit the compiled case (closures do not pickle)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    global _FORKED_CASE
+    cores = os.cpu_count() or 1
+    groups = _groups(settings.chunks(), tasks=cores * 4)
+    _FORKED_CASE = case
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=cores, mp_context=context) as pool:
+            futures = [pool.submit(_forked_task, settings, group) for group in groups]
+            return _gather(futures, as_completed, progress)
+    finally:
+        _FORKED_CASE = None
+
+
+def _forked_task(
+    settings: RunSettings, group: list[tuple[int, int]]
+) -> tuple[list[ChunkMoments], Histogram]:
+    import numexpr
+
+    numexpr.set_num_threads(1)
+    assert _FORKED_CASE is not None, "the case is inherited through fork"
+    histogram = Histogram()
+    parts = [
+        summarize_chunk(_FORKED_CASE, settings, index, rows, histogram)[0]
+        for index, rows in group
+    ]
+    return parts, histogram
+
+
+def _gather(
+    futures: Sequence[Any], as_completed: Callable[..., Iterable[Any]], progress: Progress | None
+) -> tuple[list[ChunkMoments], Histogram]:
+    """Collect (chunk moments, histogram) from tasks in completion order; merging is
+    order-free for histograms and re-sorted by chunk for moments."""
+    parts: list[ChunkMoments] = []
+    total = Histogram()
+    for future in as_completed(futures):
+        moments, histogram = future.result()
+        parts.extend(moments)
+        total.add(histogram)
+        if progress is not None:
+            progress(sum(int(m.count.sum()) for m in moments))
+    return parts, total
 
 
 # -- Dask ----------------------------------------------------------------------------------
@@ -252,16 +342,7 @@ def _run_on_dask(
             client.submit(_dask_task, raw, case.path, priors, settings, group, pure=False)
             for group in groups
         ]
-        parts: list[ChunkMoments] = []
-        shape = (len(case.months), len(case.outputs), len(case.scenarios))
-        total = Histogram.empty(*shape)
-        for future in as_completed(futures):
-            moments, sparse = future.result()
-            parts.extend(moments)
-            total.add(Histogram.from_sparse(*sparse))
-            if progress is not None:
-                progress(sum(int(m.count.sum()) for m in moments))
-        return parts, total
+        return _gather(futures, as_completed, progress)
     finally:
         client.close()
         if cluster is not None:
@@ -279,13 +360,16 @@ def _dask_task(
     priors: tuple[float, ...],
     settings: RunSettings,
     group: Iterable[tuple[int, int]],
-) -> tuple[list[ChunkMoments], Any]:
+) -> tuple[list[ChunkMoments], Histogram]:
+    import numexpr
+
+    numexpr.set_num_threads(1)  # one single-threaded Dask worker process per core
     case = _compiled(raw, path)
     if priors != tuple(float(p) for p in case.priors):
         case = case.with_priors(priors)
-    histogram = Histogram.empty(len(case.months), len(case.outputs), len(case.scenarios))
+    histogram = Histogram()
     parts = [summarize_chunk(case, settings, index, rows, histogram)[0] for index, rows in group]
-    return parts, histogram.to_sparse()
+    return parts, histogram
 
 
 @lru_cache(maxsize=4)

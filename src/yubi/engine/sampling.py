@@ -104,7 +104,9 @@ def gaussian_copula(
     """
     factor = np.linalg.cholesky(correlation)
     result = design.copy()
-    scores = special.ndtri(design)
+    involved = np.flatnonzero(np.abs(correlation - np.eye(len(correlation))).sum(axis=0) > 0)
+    scores = np.zeros_like(design)
+    scores[:, involved] = special.ndtri(design[:, involved])
     # Column by column rather than a BLAS product: the sum order, hence every bit of the
     # result, must not depend on how many threads the BLAS library uses.
     for column in range(design.shape[1]):

@@ -127,7 +127,7 @@ class _Trajectories:
         active = self.in_scenario.copy()
         for scenario in self.delayed:
             if scenario.start_event is not None:
-                active[scenario.index] &= self.env.get(scenario.start_event, False)
+                active[scenario.index] &= self.env.get(scenario.start_event, 0.0) > 0
             else:
                 active[scenario.index] &= month >= self.start_month[scenario.index]
         return active
@@ -139,7 +139,7 @@ class _Trajectories:
                 if not variable.dynamic:
                     env[variable.name] = self._value(variable)
             for event in self.case.events:
-                env[event.name] = np.zeros(self.size, dtype=bool)
+                env[event.name] = np.zeros(self.size)
             for stock in self.case.stocks:
                 initial = stock.initial.evaluate(env)
                 env[stock.name] = np.broadcast_to(np.asarray(initial, np.float64), (self.size,))
@@ -175,14 +175,17 @@ class _Trajectories:
         for name, value in updated.items():
             env[name] = np.broadcast_to(value, (self.size,))
         for name, happened in fired_now.items():
-            env[name] = env[name] | happened
+            env[name] = np.maximum(env[name], happened)
 
     def _value(self, variable: Variable) -> Any:
+        """The variable's value this month; float64, as the fused kernels expect."""
         value = self._definition(variable, -1, variable.base)
         active = self.env[ACTIVE_KEY]
         for scenario, definition in variable.overrides.items():
             override = self._definition(variable, scenario, definition)
             value = np.where(active[scenario], override, value)
+        if isinstance(value, np.ndarray) and value.dtype != np.float64:
+            return value.astype(np.float64)
         return value
 
     def _definition(self, variable: Variable, key: int, definition: Definition) -> Any:

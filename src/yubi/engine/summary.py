@@ -49,6 +49,7 @@ _BITS_OFFSET = (1023 + _MIN_EXPONENT) << SUB_BUCKET_BITS
 _PER_SIGN = (_MAX_EXPONENT - _MIN_EXPONENT) << SUB_BUCKET_BITS
 BUCKETS = 2 * _PER_SIGN + 1
 _ZERO = _PER_SIGN
+_MAGNITUDE_BITS = np.int64(0x7FFF_FFFF_FFFF_FFFF)
 #: The probabilities reported for every series.
 PROBABILITIES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
@@ -79,46 +80,51 @@ class ChunkMoments:
     integer: NDArray[np.bool_]  # (outputs,)
 
 
-@dataclass
 class Histogram:
-    """Bucket counts, shape (months, outputs, scenarios, :data:`BUCKETS`), int32."""
+    """Bucket counts per series (month, output, scenario), each a window of buckets.
 
-    counts: NDArray[np.int32]
+    A series only fills the buckets between its minimum and maximum, so each keeps
+    ``(first bucket, counts)`` and widens the window when a chunk reaches further. Memory is
+    proportional to the spread of the values, not to the number of possible buckets.
+    """
 
-    @classmethod
-    def empty(cls, months: int, outputs: int, scenarios: int) -> Histogram:
-        return cls(np.zeros((months, outputs, scenarios, BUCKETS), dtype=np.int32))
+    def __init__(self) -> None:
+        self.windows: dict[tuple[int, int, int], tuple[int, IntArray]] = {}
+
+    def add_counts(self, series: tuple[int, int, int], first: int, counts: IntArray) -> None:
+        """Add ``counts`` of buckets ``first, first + 1, ...`` to one series."""
+        current = self.windows.get(series)
+        if current is None:
+            self.windows[series] = (first, counts.astype(np.int64))
+            return
+        start, existing = current
+        low = min(start, first)
+        high = max(start + existing.size, first + counts.size)
+        if low != start or high != start + existing.size:
+            widened = np.zeros(high - low, dtype=np.int64)
+            widened[start - low : start - low + existing.size] = existing
+            start, existing = low, widened
+            self.windows[series] = (start, existing)
+        existing[first - start : first - start + counts.size] += counts
 
     def add(self, other: Histogram) -> None:
-        self.counts += other.counts
-
-    def to_sparse(self) -> tuple[tuple[int, ...], NDArray[np.int64], NDArray[np.int32]]:
-        """Compact form for sending between processes: (shape, flat indices, counts)."""
-        flat = self.counts.ravel()
-        where = np.flatnonzero(flat)
-        return self.counts.shape, where, flat[where]
-
-    @classmethod
-    def from_sparse(
-        cls, shape: tuple[int, ...], where: NDArray[np.int64], counts: NDArray[np.int32]
-    ) -> Histogram:
-        dense = np.zeros(int(np.prod(shape)), dtype=np.int32)
-        dense[where] = counts
-        return cls(dense.reshape(shape))
+        for series, (first, counts) in other.windows.items():
+            self.add_counts(series, first, counts)
 
 
-def bucket_index(block: FloatArray) -> IntArray:
+def bucket_index(block: FloatArray, *, has_negatives: bool = True) -> IntArray:
     """Histogram bucket of every value in ``block`` (any shape), monotone in the value."""
-    magnitude = np.abs(block)
-    position = (magnitude.view(np.int64) >> _SHIFT) - _BITS_OFFSET
+    position = np.bitwise_and(block.view(np.int64), _MAGNITUDE_BITS)
+    np.right_shift(position, _SHIFT, out=position)
+    np.subtract(position, _BITS_OFFSET - _ZERO - 1, out=position)
     # Below the smallest magnitude → the zero bucket; beyond the largest → the last bucket.
-    np.clip(position, -1, _PER_SIGN - 1, out=position)
-    negative = block < 0
-    index = position + (_ZERO + 1)
-    if negative.any():
-        index = np.where(negative, _ZERO - 1 - position, index)
-        index[position < 0] = _ZERO
-    return index
+    np.clip(position, _ZERO, BUCKETS - 1, out=position)
+    if has_negatives:
+        negative = block < 0
+        if negative.any():
+            mirrored = 2 * _ZERO - position
+            position = np.where(negative, mirrored, position)
+    return position
 
 
 def bucket_values() -> FloatArray:
@@ -147,30 +153,57 @@ def summarize_month(
     bounds
         ``(start, stop)`` columns of each scenario in ``block``.
     """
-    index = bucket_index(block)
+    extremes = []
     for scenario, (start, stop) in enumerate(bounds):
         if stop == start:
+            extremes.append(None)
             continue
         part = block[:, start:stop]
         mean = part.sum(axis=1) / (stop - start)
+        deviation = part - mean[:, None]
         moments.mean[month, :, scenario] = mean
-        moments.m2[month, :, scenario] = np.square(part - mean[:, None]).sum(axis=1)
-        moments.minimum[month, :, scenario] = part.min(axis=1)
-        moments.maximum[month, :, scenario] = part.max(axis=1)
+        moments.m2[month, :, scenario] = np.einsum("ij,ij->i", deviation, deviation)
+        lowest, highest = part.min(axis=1), part.max(axis=1)
+        moments.minimum[month, :, scenario] = lowest
+        moments.maximum[month, :, scenario] = highest
         for k, threshold in enumerate(thresholds):
             row = part[threshold.output]
             hits = row > threshold.value if threshold.above else row < threshold.value
             moments.exceed[month, k, scenario] = np.count_nonzero(hits)
-        bucket_counts = np.bincount(
-            (index[:, start:stop] + _offsets(block.shape[0])).ravel(),
-            minlength=block.shape[0] * BUCKETS,
-        ).reshape(block.shape[0], BUCKETS)
-        histogram.counts[month, :, scenario] += bucket_counts.astype(np.int32)
-    moments.integer &= (block == np.floor(block)).all(axis=1)
+        extremes.append((lowest, highest))
+    has_negatives = bool((moments.minimum[month] < 0).any())
+    index = bucket_index(block, has_negatives=has_negatives)
+    for scenario, (start, stop) in enumerate(bounds):
+        if extremes[scenario] is not None:
+            lowest, highest = extremes[scenario]
+            _count_buckets(index[:, start:stop], lowest, highest, month, scenario, histogram)
+    # Once an output shows a fractional value it is not integer-valued; stop checking it.
+    for output in np.flatnonzero(moments.integer):
+        row = block[output]
+        moments.integer[output] = bool((row == np.floor(row)).all())
 
 
-def _offsets(outputs: int) -> IntArray:
-    return (np.arange(outputs, dtype=np.int64) * BUCKETS)[:, None]
+def _count_buckets(
+    index: IntArray,
+    lowest: FloatArray,
+    highest: FloatArray,
+    month: int,
+    scenario: int,
+    histogram: Histogram,
+) -> None:
+    """One bincount for all outputs of a scenario: each output's buckets, shifted to start
+    at its lowest bucket, laid end to end. Buckets are monotone in the value, so the extreme
+    values give the extreme buckets."""
+    first = bucket_index(lowest)
+    widths = bucket_index(highest) - first + 1
+    offsets = np.concatenate([[0], np.cumsum(widths)[:-1]])
+    index += (offsets - first)[:, None]
+    counts = np.bincount(index.ravel(), minlength=int(widths.sum()))
+    for output in range(index.shape[0]):
+        start = int(offsets[output])
+        histogram.add_counts(
+            (month, output, scenario), int(first[output]), counts[start : start + int(widths[output])]
+        )
 
 
 @dataclass
@@ -215,7 +248,7 @@ def merge(parts: Sequence[ChunkMoments], histogram: Histogram) -> MergedSummary:
     with np.errstate(invalid="ignore", divide="ignore"):
         variance = m2_all / np.maximum(count_all - 1, 1)
         exceed_probability = exceed_all / np.maximum(count_all, 1)
-    quantiles = _quantiles(histogram.counts, count_all, minimum_all, maximum_all, integer)
+    quantiles = _quantiles(histogram, count_all, minimum_all, maximum_all, integer)
     return MergedSummary(
         count=count_all,
         mean=mean_all,
@@ -255,7 +288,7 @@ def _overall(count: IntArray, mean: FloatArray, m2: FloatArray) -> tuple[FloatAr
 
 
 def _quantiles(
-    counts: NDArray[np.int32],
+    histogram: Histogram,
     count: IntArray,
     minimum: FloatArray,
     maximum: FloatArray,
@@ -263,49 +296,52 @@ def _quantiles(
 ) -> FloatArray:
     """Linear-interpolated quantiles (numpy's default) from bucket counts.
 
-    Works on the non-empty buckets only (a run fills few of the buckets of each series).
     The values at the two ranks around ``p * (n - 1)`` are bucket midpoints, clamped to the
     exact range; for integer outputs below 128 in magnitude they are rounded, which makes
     them exact (a bucket there is narrower than one unit).
 
     Parameters
     ----------
-    counts
-        (months, outputs, scenarios, buckets); the overall slot is added here.
+    histogram
+        Per-scenario bucket windows; the overall series is merged here.
     count, minimum, maximum
         Per slot, overall included: (scenarios + 1,) and (months, outputs, scenarios + 1).
     """
-    months, outputs, scenarios, buckets = counts.shape
-    slots = scenarios + 1
-    flat = counts.reshape(-1)
-    where = np.flatnonzero(flat)
-    weight = flat[where].astype(np.int64)
-    series, bucket = np.divmod(where, buckets)  # series = (month * outputs + output) * S + s
-    pair, scenario = np.divmod(series, scenarios)
-    rows = np.concatenate([pair * slots + scenario, pair * slots + scenarios])
-    bucket = np.concatenate([bucket, bucket])
-    weight = np.concatenate([weight, weight])
-    order = np.lexsort((bucket, rows))
-    rows, bucket, weight = rows[order], bucket[order], weight[order]
-    cumulative = np.cumsum(weight)
-    row_first = np.searchsorted(rows, np.arange(months * outputs * slots), side="left")
-    before = np.concatenate([[0], cumulative])[row_first]
-    within = cumulative - before[rows]
+    months, outputs, slots = minimum.shape
+    scenarios = slots - 1
+    midpoints = bucket_values()
     stride = int(count.max()) + 1
-    keys = rows * stride + within
-    values = bucket_values()[bucket]
-    row_ids = np.arange(months * outputs * slots).reshape(months, outputs, slots)
+    keys, values = [], []
+    for month in range(months):
+        for output in range(outputs):
+            windows = [histogram.windows.get((month, output, s)) for s in range(scenarios)]
+            overall = Histogram()
+            for window in windows:
+                if window is not None:
+                    overall.add_counts((0, 0, -1), *window)
+            windows.append(overall.windows.get((0, 0, -1)))
+            for slot, window in enumerate(windows):
+                if window is None:
+                    continue
+                first, counts = window
+                row = (month * outputs + output) * slots + slot
+                keys.append(row * stride + np.cumsum(counts))
+                values.append(midpoints[first : first + counts.size])
+    all_keys = np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
+    all_values = np.concatenate(values) if values else np.zeros(0)
+    rows = np.arange(months * outputs * slots).reshape(months, outputs, slots)
     available = np.maximum(count - 1, 0).astype(np.float64)
     small_integers = integer[None, :, None] & (np.abs(maximum) < 128) & (np.abs(minimum) < 128)
     result = np.full((months, outputs, slots, len(PROBABILITIES)), np.nan)
+    if all_values.size == 0:
+        return result
     for k, probability in enumerate(PROBABILITIES):
         rank = np.broadcast_to(probability * available, (months, outputs, slots))
         low_rank, high_rank = np.floor(rank), np.ceil(rank)
         ends = []
         for wanted in (low_rank, high_rank):
-            entry = np.searchsorted(keys, row_ids * stride + wanted.astype(np.int64), side="right")
-            value = values[np.minimum(entry, values.size - 1)] if values.size else minimum * 0
-            value = np.clip(value, minimum, maximum)
+            entry = np.searchsorted(all_keys, rows * stride + wanted.astype(np.int64), side="right")
+            value = np.clip(all_values[np.minimum(entry, all_values.size - 1)], minimum, maximum)
             ends.append(np.where(small_integers, np.round(value), value))
         low, high = ends
         result[..., k] = low + (rank - low_rank) * (high - low)
