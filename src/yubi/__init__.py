@@ -10,17 +10,15 @@ output per scenario and month.
 >>> frame = result.to_pandas()
 """
 
-from __future__ import annotations
-
-from importlib.metadata import PackageNotFoundError, version
+from importlib import metadata as _metadata
 
 from yubi.case import Case, load_case
 from yubi.engine import RunSettings, SimulationResult, simulate
 from yubi.errors import CaseError, YubiError, YubiInputError
 
 try:
-    __version__ = version("yubi")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = _metadata.version("yubi")
+except _metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
 __all__ = [

@@ -11,8 +11,9 @@ For each (month, output, scenario) the engine keeps
 
 Quantiles come from the histogram. **Exactness**: a reported p-quantile lies within
 :data:`RELATIVE_ERROR` (2^-8 ≈ 0.39 %) of the exact linear-interpolated sample quantile
-(``numpy.quantile``'s default), is clamped to the exact min and max, and is exact for outputs
-whose every value is an integer below 128 (they are rounded). Magnitudes below
+(``numpy.quantile``'s default), is clamped to the exact min and max, and is exact where an
+output takes only whole-number values and the order statistics around the quantile are below
+128 in magnitude (they are rounded: a bucket there is narrower than one). Magnitudes below
 :data:`SMALLEST_MAGNITUDE` (2^-20 ≈ 9.5e-7) count as zero, those above 2^60 as 2^60.
 Bucket counts are integers, so merging them is exact and order-free.
 """
@@ -166,10 +167,8 @@ def summarize_month(
         lowest, highest = part.min(axis=1), part.max(axis=1)
         moments.minimum[month, :, scenario] = lowest
         moments.maximum[month, :, scenario] = highest
-        for k, threshold in enumerate(thresholds):
-            row = part[threshold.output]
-            hits = row > threshold.value if threshold.above else row < threshold.value
-            moments.exceed[month, k, scenario] = np.count_nonzero(hits)
+        if thresholds:
+            moments.exceed[month, :, scenario] = _exceedances(part, thresholds)
         extremes.append((lowest, highest))
     has_negatives = bool((moments.minimum[month] < 0).any())
     index = bucket_index(block, has_negatives=has_negatives)
@@ -181,6 +180,15 @@ def summarize_month(
     for output in np.flatnonzero(moments.integer):
         row = block[output]
         moments.integer[output] = bool((row == np.floor(row)).all())
+
+
+def _exceedances(part: FloatArray, thresholds: Sequence[ThresholdSpec]) -> IntArray:
+    """How many values of each threshold's output lie beyond it, in two vectorized steps."""
+    rows = part[[threshold.output for threshold in thresholds]]
+    levels = np.array([[threshold.value] for threshold in thresholds])
+    above = np.array([[threshold.above] for threshold in thresholds])
+    beyond = np.where(above, rows > levels, rows < levels)
+    return np.count_nonzero(beyond, axis=1)
 
 
 def _count_buckets(
@@ -248,6 +256,8 @@ def merge(parts: Sequence[ChunkMoments], histogram: Histogram) -> MergedSummary:
     with np.errstate(invalid="ignore", divide="ignore"):
         variance = m2_all / np.maximum(count_all - 1, 1)
         exceed_probability = exceed_all / np.maximum(count_all, 1)
+    empty = count_all == 0  # a scenario no trajectory drew: no statistics (not zeros)
+    mean_all[..., empty] = variance[..., empty] = exceed_probability[..., empty] = np.nan
     quantiles = _quantiles(histogram, count_all, minimum_all, maximum_all, integer)
     return MergedSummary(
         count=count_all,
@@ -297,8 +307,8 @@ def _quantiles(
     """Linear-interpolated quantiles (numpy's default) from bucket counts.
 
     The values at the two ranks around ``p * (n - 1)`` are bucket midpoints, clamped to the
-    exact range; for integer outputs below 128 in magnitude they are rounded, which makes
-    them exact (a bucket there is narrower than one unit).
+    exact range; for integer-valued outputs, values below 128 in magnitude are rounded,
+    which makes them exact (a bucket there is narrower than one unit).
 
     Parameters
     ----------
@@ -309,32 +319,38 @@ def _quantiles(
     """
     months, outputs, slots = minimum.shape
     scenarios = slots - 1
-    midpoints = bucket_values()
     stride = int(count.max()) + 1
-    keys, values = [], []
+    row_ids, firsts, windows = [], [], []
     for month in range(months):
         for output in range(outputs):
-            windows = [histogram.windows.get((month, output, s)) for s in range(scenarios)]
             overall = Histogram()
-            for window in windows:
+            for scenario in range(scenarios):
+                window = histogram.windows.get((month, output, scenario))
                 if window is not None:
-                    overall.add_counts((0, 0, -1), *window)
-            windows.append(overall.windows.get((0, 0, -1)))
-            for slot, window in enumerate(windows):
-                if window is None:
-                    continue
-                first, counts = window
-                row = (month * outputs + output) * slots + slot
-                keys.append(row * stride + np.cumsum(counts))
-                values.append(midpoints[first : first + counts.size])
-    all_keys = np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
-    all_values = np.concatenate(values) if values else np.zeros(0)
+                    row_ids.append((month * outputs + output) * slots + scenario)
+                    firsts.append(window[0])
+                    windows.append(window[1])
+                    overall.add_counts((0, 0, 0), *window)
+            if overall.windows:
+                first, counts = overall.windows[(0, 0, 0)]
+                row_ids.append((month * outputs + output) * slots + scenarios)
+                firsts.append(first)
+                windows.append(counts)
+    result = np.full((months, outputs, slots, len(PROBABILITIES)), np.nan)
+    if not windows:
+        return result
+    # All windows end to end: cumulative counts restart at each series, buckets run on.
+    lengths = np.array([window.size for window in windows])
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    cumulative = np.cumsum(np.concatenate(windows))
+    before = np.concatenate([[0], cumulative[starts[1:] - 1]])
+    within = cumulative - np.repeat(before, lengths)
+    all_keys = np.repeat(np.array(row_ids) * stride, lengths) + within
+    buckets = np.repeat(np.array(firsts) - starts, lengths) + np.arange(lengths.sum())
+    all_values = bucket_values()[buckets]
     rows = np.arange(months * outputs * slots).reshape(months, outputs, slots)
     available = np.maximum(count - 1, 0).astype(np.float64)
-    small_integers = integer[None, :, None] & (np.abs(maximum) < 128) & (np.abs(minimum) < 128)
-    result = np.full((months, outputs, slots, len(PROBABILITIES)), np.nan)
-    if all_values.size == 0:
-        return result
+    integer_series = np.broadcast_to(integer[None, :, None], minimum.shape)
     for k, probability in enumerate(PROBABILITIES):
         rank = np.broadcast_to(probability * available, (months, outputs, slots))
         low_rank, high_rank = np.floor(rank), np.ceil(rank)
@@ -342,7 +358,8 @@ def _quantiles(
         for wanted in (low_rank, high_rank):
             entry = np.searchsorted(all_keys, rows * stride + wanted.astype(np.int64), side="right")
             value = np.clip(all_values[np.minimum(entry, all_values.size - 1)], minimum, maximum)
-            ends.append(np.where(small_integers, np.round(value), value))
+            exact = integer_series & (np.abs(value) < 128)
+            ends.append(np.where(exact, np.round(value), value))
         low, high = ends
         result[..., k] = low + (rank - low_rank) * (high - low)
     result[:, :, count == 0, :] = np.nan
