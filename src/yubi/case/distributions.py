@@ -8,8 +8,8 @@ numbers), and lets a Gaussian copula correlate inputs.
 Inverse CDFs come from :mod:`scipy.special` and :mod:`scipy.stats`. Where SciPy's is slow
 (the incomplete-beta and -gamma inverses, about 1.5 µs and 0.4 µs a draw), the inverse is
 tabulated once per distribution at :data:`TABLE_POINTS` equally spaced probabilities and
-interpolated linearly (a few ns a draw); the first and last cells, where the inverse CDF is
-steepest, are computed exactly. The interpolation error is checked against SciPy in tests. Discrete distributions invert
+interpolated linearly (a few ns a draw); the first and last :data:`EXACT_EDGE_CELLS` cells,
+where the inverse CDF is steepest, are computed exactly. The interpolation error is checked against SciPy in tests. Discrete distributions invert
 their tabulated CDF exactly with :func:`numpy.searchsorted`.
 """
 
@@ -27,7 +27,9 @@ from yubi.case import schema
 
 __all__ = ["TABLE_POINTS", "Marginal", "marginal_from_spec", "range_to_spec"]
 
-TABLE_POINTS = 2**16 + 1
+TABLE_POINTS = 2**14 + 1
+#: Cells at each end where the inverse CDF is steepest and is computed exactly.
+EXACT_EDGE_CELLS = 16
 
 FloatArray = NDArray[np.float64]
 
@@ -53,7 +55,8 @@ class Marginal:
     frozen: Any
     lower: float | None = None
     upper: float | None = None
-    _table: tuple[FloatArray, FloatArray] | None = field(default=None, repr=False)
+    tabulated: bool = field(default=False, repr=False)
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     _discrete_support: tuple[FloatArray, FloatArray] | None = field(default=None, repr=False)
 
     @property
@@ -63,7 +66,7 @@ class Marginal:
     def ppf(self, u: FloatArray) -> FloatArray:
         """Values at uniform probabilities ``u`` (declared unit), honouring truncation."""
         if self.lower is not None or self.upper is not None:
-            low = self.frozen.cdf(self.lower) if self.lower is not None else 0.0
+            low = _cdf_below(self, self.lower) if self.lower is not None else 0.0
             high = self.frozen.cdf(self.upper) if self.upper is not None else 1.0
             u = low + u * (high - low)
         values = self._untruncated_ppf(u)
@@ -97,8 +100,12 @@ class Marginal:
             index = np.searchsorted(cumulative, u, side="right")
             result: FloatArray = support[np.minimum(index, support.size - 1)]
             return result
-        if self._table is not None:
-            return _interpolated_ppf(self.frozen, self._table, u)
+        if self.tabulated:
+            # Tabulated on first use: loading or validating a case stays instant.
+            table = self._cache.get("table")
+            if table is None:
+                table = self._cache["table"] = _tabulate(self.frozen)
+            return _interpolated_ppf(self.frozen, table, u)
         direct: FloatArray = self._direct_ppf(u)
         return direct
 
@@ -141,11 +148,11 @@ def marginal_from_spec(
             marginal.frozen,
             lower,
             upper,
-            marginal._table,
-            marginal._discrete_support,
+            tabulated=marginal.tabulated,
+            _discrete_support=marginal._discrete_support,
         )
         mass = (marginal.frozen.cdf(upper) if upper is not None else 1.0) - (
-            marginal.frozen.cdf(lower) if lower is not None else 0.0
+            _cdf_below(marginal, lower) if lower is not None else 0.0
         )
         if mass <= 1e-12:
             raise ValueError("truncation leaves no probability mass")
@@ -165,7 +172,7 @@ def _number(text: str) -> float:
     return float(text.replace("_", "").replace(",", ""))
 
 
-def _build(spec: Any) -> Marginal:  # noqa: PLR0911 - one branch per family reads best
+def _build(spec: Any) -> Marginal:
     kind = spec.type
     if kind == "normal":
         return Marginal(kind, {"mean": spec.mean, "sd": spec.sd}, stats.norm(spec.mean, spec.sd))
@@ -195,18 +202,18 @@ def _build(spec: Any) -> Marginal:  # noqa: PLR0911 - one branch per family read
         parameters = {"low": spec.low, "mode": spec.mode, "high": spec.high}
         if spec.shape != 4:
             parameters["shape"] = spec.shape
-        return Marginal(kind, parameters, frozen, _table=_tabulate(frozen))
+        return Marginal(kind, parameters, frozen, tabulated=True)
     if kind == "beta":
         _ordered(spec.low, spec.high)
         frozen = stats.beta(spec.alpha, spec.beta, loc=spec.low, scale=spec.high - spec.low)
         parameters = {"alpha": spec.alpha, "beta": spec.beta}
         if (spec.low, spec.high) != (0.0, 1.0):
             parameters |= {"low": spec.low, "high": spec.high}
-        return Marginal(kind, parameters, frozen, _table=_tabulate(frozen))
+        return Marginal(kind, parameters, frozen, tabulated=True)
     if kind == "gamma":
         frozen = stats.gamma(spec.shape, scale=spec.scale)
         parameters = {"shape": spec.shape, "scale": spec.scale}
-        return Marginal(kind, parameters, frozen, _table=_tabulate(frozen))
+        return Marginal(kind, parameters, frozen, tabulated=True)
     if kind == "poisson":
         frozen = stats.poisson(spec.lam)
         return Marginal(kind, {"lam": spec.lam}, frozen, _discrete_support=_poisson(spec.lam))
@@ -240,9 +247,9 @@ def _categorical(spec: schema.Categorical) -> Marginal:
     weights = np.asarray(spec.weights, dtype=np.float64)
     if (weights < 0).any() or weights.sum() <= 0:
         raise ValueError("categorical weights must be non-negative and not all zero")
-    order = np.argsort(spec.values, kind="stable")
-    values = np.asarray(spec.values, dtype=np.float64)[order]
-    probabilities = weights[order] / weights.sum()
+    # Sorted, with a value listed twice merged (SciPy's rv_discrete refuses duplicates).
+    values, slot = np.unique(np.asarray(spec.values, dtype=np.float64), return_inverse=True)
+    probabilities = np.bincount(slot, weights=weights) / weights.sum()
     cumulative = np.cumsum(probabilities)
     cumulative[-1] = 1.0
     frozen = stats.rv_discrete(values=(values, probabilities))
@@ -250,9 +257,18 @@ def _categorical(spec: schema.Categorical) -> Marginal:
     return Marginal("categorical", parameters, frozen, _discrete_support=(values, cumulative))
 
 
+def _cdf_below(marginal: Marginal, bound: float) -> float:
+    """P(X < bound): a lower truncation bound is kept, also when X is discrete."""
+    if marginal.discrete:
+        return float(marginal.frozen.cdf(np.nextafter(bound, -np.inf)))
+    return float(marginal.frozen.cdf(bound))
+
+
 def _poisson(lam: float) -> tuple[FloatArray, FloatArray]:
     top = int(stats.poisson(lam).ppf(1 - 1e-15)) + 2
-    support = np.arange(top + 1, dtype=np.float64)
+    # Start near the lower 1e-15 tail, not at 0: a large lam would need a huge table.
+    bottom = max(int(stats.poisson(lam).ppf(1e-15)) - 1, 0)
+    support = np.arange(bottom, top + 1, dtype=np.float64)
     cumulative = stats.poisson(lam).cdf(support)
     cumulative[-1] = 1.0
     return support, cumulative
@@ -271,7 +287,7 @@ def _interpolated_ppf(frozen: Any, table: tuple[FloatArray, FloatArray], u: Floa
     fraction = position - cell
     low = values[cell]
     result: FloatArray = low + fraction * (values[cell + 1] - low)
-    edge = (cell == 0) | (cell == cells - 1)
+    edge = (cell < EXACT_EDGE_CELLS) | (cell >= cells - EXACT_EDGE_CELLS)
     if edge.any():
         result[edge] = frozen.ppf(u[edge])
     return result
