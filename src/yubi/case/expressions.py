@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 import difflib
 import threading
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
@@ -213,9 +214,11 @@ def compile_expression(
         raise ExpressionError(f"expected an expression as text, got {type(text).__name__}")
     _check_size(text)
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        with warnings.catch_warnings():  # e.g. "1if x else 2": no SyntaxWarning on stderr
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as error:
-        offset = max((error.offset or 1) - 1, 0)
+        offset = max((error.offset or 1) - 1, 0) + len(text) - len(text.lstrip())
         raise ExpressionError(f"syntax error: {error.msg}", offset) from None
     except (ValueError, RecursionError, MemoryError) as error:
         raise ExpressionError(f"cannot parse expression: {error}") from None
@@ -297,7 +300,10 @@ class _Compiler:
             value = float(value)
         if not isinstance(value, int | float) or isinstance(value, complex):
             raise self.fail(node, f"only numbers are allowed here, not {value!r}")
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer literal with hundreds of digits
+            raise self.fail(node, "number too large") from None
         return _constant(number), None
 
     def visit_Name(self, node: ast.Name) -> tuple[Evaluator, Unit | None]:
@@ -312,7 +318,7 @@ class _Compiler:
         if isinstance(node.op, ast.Not):
             return _fold(np.logical_not, operand), DIMENSIONLESS
         if isinstance(node.op, ast.USub):
-            return _fold(np.negative, operand), unit
+            return _fold(_numeric(np.negative), operand), unit
         if isinstance(node.op, ast.UAdd):
             return operand, unit
         raise self.fail(node, "bitwise operators are not allowed")
@@ -336,7 +342,7 @@ class _Compiler:
             unit = (left_unit or DIMENSIONLESS) * (right_unit or DIMENSIONLESS)
         else:
             unit = (left_unit or DIMENSIONLESS) / (right_unit or DIMENSIONLESS)
-        return _fold(operation, left, right), unit
+        return _fold(_numeric(operation), left, right), unit
 
     def _power(
         self, node: ast.BinOp, base: Evaluator, base_unit: Unit | None
@@ -346,7 +352,7 @@ class _Compiler:
         if base_unit is None or base_unit.is_dimensionless:
             if exponent_unit is not None and not exponent_unit.is_dimensionless:
                 raise self.fail(exponent_node, f"an exponent must be dimensionless, not {exponent_unit}")
-            return _fold(np.power, base, exponent), base_unit
+            return _fold(_numeric(np.power), base, exponent), base_unit
         literal = _literal_number(exponent_node)
         if literal is None:
             raise self.fail(
@@ -355,9 +361,9 @@ class _Compiler:
             )
         try:
             unit = base_unit.power(Fraction(literal).limit_denominator(64))
-        except UnitError as error:
+        except (UnitError, OverflowError) as error:  # OverflowError: x ** 1e400
             raise self.fail(node, str(error)) from None
-        return _fold(np.power, base, _constant(literal)), unit
+        return _fold(_numeric(np.power), base, _constant(literal)), unit
 
     def visit_Compare(self, node: ast.Compare) -> tuple[Evaluator, Unit | None]:
         operands = [node.left, *node.comparators]
@@ -418,7 +424,8 @@ class _Compiler:
             return (
                 lambda env: implementation(env[RNG_KEY], *[e(env) for e in evaluators])
             ), unit
-        return _fold(function.implementation, *evaluators), unit
+        # _numeric: on booleans NumPy computes exp, tanh... in float16.
+        return _fold(_numeric(function.implementation), *evaluators), unit
 
     def _scenario(self, node: ast.Call) -> tuple[Evaluator, Unit | None]:
         argument = node.args[0] if len(node.args) == 1 else None
@@ -465,6 +472,19 @@ class _Compiler:
 
 def _constant(value: float) -> Evaluator:
     return lambda env: value
+
+
+def _numeric(operation: Callable[..., Any]) -> Callable[..., Any]:
+    """``operation`` reading booleans (comparisons, ``scenario()``, ``bernoulli()``) as 0/1:
+    NumPy refuses ``-`` on booleans and does integer ``%`` and ``**`` on them."""
+
+    def apply(*values: Any) -> Any:
+        return operation(*[
+            value.astype(np.float64) if getattr(value, "dtype", None) == np.bool_ else value
+            for value in values
+        ])
+
+    return apply
 
 
 _CONSTANT_CODE = _constant(0.0).__code__
@@ -537,13 +557,15 @@ def fused(node: ast.AST, fallback: Evaluator) -> Evaluator:
         from numexpr import NumExpr
     except ImportError:  # pragma: no cover - numexpr is a dependency
         return fallback
+    _single_threaded_numexpr()
     names = sorted({child.id for child in ast.walk(node) if isinstance(child, ast.Name)}
                    - set(FUNCTIONS) - {"scenario"})
     signature = [(name, np.float64) for name in names]
     try:
         expression = _NumexprBuilder(names).build(node)
         NumExpr(expression, signature)
-    except (NotImplementedError, TypeError, ValueError, KeyError):
+    # ArithmeticError: numexpr folds constant pairs with Python's operators (1 % 0 raises).
+    except (NotImplementedError, TypeError, ValueError, KeyError, ArithmeticError):
         return fallback
     # A NumExpr object keeps its scratch registers in itself, so two threads must never run
     # the same one: each thread compiles its own copy on first use.
@@ -556,6 +578,16 @@ def fused(node: ast.AST, fallback: Evaluator) -> Evaluator:
         return kernel(*[env[name] for name in names])
 
     return evaluate
+
+
+def _single_threaded_numexpr() -> None:
+    """Keep numexpr to the calling thread. The engine parallelizes over chunks (threads,
+    forked processes, Dask workers); numexpr's own pool would make threads queue for it, and
+    a forked child inheriting that pool's locks can deadlock."""
+    import numexpr
+
+    if numexpr.get_num_threads() != 1:
+        numexpr.set_num_threads(1)
 
 
 class _NumexprBuilder:
@@ -584,7 +616,7 @@ class _NumexprBuilder:
             return built != 0.0
         return built
 
-    def visit(self, node: ast.AST) -> Any:  # noqa: PLR0911 - one branch per node type
+    def visit(self, node: ast.AST) -> Any:
         e = self.nodes
         if isinstance(node, ast.Constant):
             return e.ConstantNode(float(node.value))
@@ -592,7 +624,10 @@ class _NumexprBuilder:
             return self.variables[node.id]
         if isinstance(node, ast.UnaryOp):
             if isinstance(node.op, ast.Not):
-                return ~self.condition(node.operand)
+                condition = self.condition(node.operand)
+                if isinstance(condition, e.ConstantNode):  # numexpr folds ~False to -1
+                    return e.ConstantNode(not condition.value)
+                return ~condition
             operand = self.value(node.operand)
             return -operand if isinstance(node.op, ast.USub) else operand
         if isinstance(node, ast.BinOp):

@@ -18,10 +18,17 @@ def progress_bar(total: int, *, enabled: bool = True) -> Iterator[Callable[[int]
     if not enabled or not sys.stderr.isatty():
         yield None
         return
+    # Refreshed by the callback, not by rich's timer thread: the engine forks worker
+    # processes only when no other thread is running.
     progress = Progress(
         TextColumn("simulating"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"),
-        TimeRemainingColumn(), console=Console(stderr=True), transient=True,
+        TimeRemainingColumn(), console=Console(stderr=True), transient=True, auto_refresh=False,
     )
     with progress:
         task = progress.add_task("simulate", total=total)
-        yield lambda done: progress.advance(task, done)
+
+        def advance(done: int) -> None:
+            progress.advance(task, done)
+            progress.refresh()
+
+        yield advance

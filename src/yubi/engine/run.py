@@ -11,8 +11,7 @@ from __future__ import annotations
 import os
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -116,23 +115,9 @@ def simulate(
     elif threads is None and trajectories is None and _forking_pays(settings):
         parts, histogram = _run_on_processes(case, settings, progress)
     else:
-        with _serial_numexpr():
-            parts, histogram = _run_in_process(case, settings, threads, trajectories, progress)
+        parts, histogram = _run_in_process(case, settings, threads, trajectories, progress)
     summary = merge(parts, histogram)
     return SimulationResult(case, settings, summary, time.perf_counter() - started)
-
-
-@contextmanager
-def _serial_numexpr() -> Iterator[None]:
-    """numexpr kernels run serially inside each of the engine's threads (chunks are the unit
-    of parallelism); numexpr's own pool would make the threads queue for it."""
-    import numexpr
-
-    previous = numexpr.set_num_threads(1)
-    try:
-        yield
-    finally:
-        numexpr.set_num_threads(previous)
 
 
 def threshold_specs(case: Case) -> list[ThresholdSpec]:
@@ -252,11 +237,15 @@ _FORKED_CASE: Case | None = None
 
 
 def _forking_pays(settings: RunSettings) -> bool:
+    """Fork only where it is safe and worth it: a POSIX fork, several cores, enough chunks,
+    and no other Python thread that could hold a lock the child would inherit locked."""
     import multiprocessing
+    import threading
 
     cores = os.cpu_count() or 1
     can_fork = "fork" in multiprocessing.get_all_start_methods()
-    return can_fork and cores > 1 and len(settings.chunks()) >= PROCESS_THRESHOLD
+    alone = threading.active_count() == 1
+    return can_fork and alone and cores > 1 and len(settings.chunks()) >= PROCESS_THRESHOLD
 
 
 def _run_on_processes(
@@ -282,9 +271,6 @@ def _run_on_processes(
 def _forked_task(
     settings: RunSettings, group: list[tuple[int, int]]
 ) -> tuple[list[ChunkMoments], Histogram]:
-    import numexpr
-
-    numexpr.set_num_threads(1)
     assert _FORKED_CASE is not None, "the case is inherited through fork"
     histogram = Histogram()
     parts = [
@@ -361,9 +347,6 @@ def _dask_task(
     settings: RunSettings,
     group: Iterable[tuple[int, int]],
 ) -> tuple[list[ChunkMoments], Histogram]:
-    import numexpr
-
-    numexpr.set_num_threads(1)  # one single-threaded Dask worker process per core
     case = _compiled(raw, path)
     if priors != tuple(float(p) for p in case.priors):
         case = case.with_priors(priors)
