@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from yubi.case.units import DIMENSIONLESS, Unit, UnitError
-from yubi.errors import ExpressionError
+from yubi.errors import CaseError, ExpressionError
 
 __all__ = [
     "FUNCTIONS",
@@ -46,6 +46,8 @@ MAX_EXPRESSION_CHARS = 2000
 MAX_EXPRESSION_NODES = 400
 MAX_NESTING = 40
 RNG_KEY = "__rng__"
+#: Environment key holding the number of trajectories being evaluated.
+SIZE_KEY = "__size__"
 
 Env = Mapping[str, Any]
 Evaluator = Callable[[Env], Any]
@@ -415,17 +417,30 @@ class _Compiler:
         unit = self._function_unit(node, name, function.rule, [u for _, u in compiled])
         evaluators = [evaluate for evaluate, _ in compiled]
         if function.stochastic:
-            evaluators = [
-                fused(argument, evaluate) if _pure(argument) else evaluate
-                for argument, evaluate in zip(node.args, evaluators, strict=True)
-            ]
-            self.stochastic = True
-            implementation = function.implementation
-            return (
-                lambda env: implementation(env[RNG_KEY], *[e(env) for e in evaluators])
-            ), unit
+            return self._random_call(name, node, function, evaluators), unit
         # _numeric: on booleans NumPy computes exp, tanh... in float16.
         return _fold(_numeric(function.implementation), *evaluators), unit
+
+    def _random_call(
+        self, name: str, node: ast.Call, function: _Function, evaluators: list[Evaluator]
+    ) -> Evaluator:
+        """A random function, drawn per trajectory from the chunk's generator; arguments that
+        are pure sub-expressions are fused."""
+        self.stochastic = True
+        implementation = function.implementation
+        arguments = [
+            fused(argument, evaluate) if _pure(argument) else evaluate
+            for argument, evaluate in zip(node.args, evaluators, strict=True)
+        ]
+
+        def draw(env: Env) -> Any:
+            values = [_per_trajectory(evaluate(env), env) for evaluate in arguments]
+            try:
+                return implementation(env[RNG_KEY], *values)
+            except ValueError as error:  # e.g. a Poisson mean beyond what NumPy can draw
+                raise CaseError(f"{name}() got an impossible argument ({error})") from None
+
+        return draw
 
     def _scenario(self, node: ast.Call) -> tuple[Evaluator, Unit | None]:
         argument = node.args[0] if len(node.args) == 1 else None
@@ -468,6 +483,14 @@ class _Compiler:
             if not unit.same_dimension(known[0]):
                 raise self.fail(node, f"cannot {verb} {known[0]} and {unit}")
         return known[0] if known else None
+
+
+def _per_trajectory(value: Any, env: Env) -> Any:
+    """Random functions draw once per trajectory even when their arguments are constants."""
+    size = env.get(SIZE_KEY)
+    if size is None or np.ndim(value) == 1:
+        return value
+    return np.broadcast_to(value, (size,))
 
 
 def _constant(value: float) -> Evaluator:

@@ -116,7 +116,10 @@ def parse_case_text(raw: bytes, display: str = "<case>") -> CaseText:
     tree = _parse_yaml(text, display)
     if not isinstance(tree, CommentedMap):
         raise CaseError("a case file must be a YAML mapping (key: value)", Location(display, 1, 1))
-    plain = _to_plain(tree, [0])
+    try:
+        plain = _to_plain(tree, [0])
+    except CaseError as error:  # too many nodes: name the file
+        raise CaseError(error.message, Location(display)) from None
     try:
         case_file = CaseFile.model_validate(plain)
     except ValidationError as error:
@@ -127,8 +130,11 @@ def parse_case_text(raw: bytes, display: str = "<case>") -> CaseText:
 def _parse_yaml(text: str, display: str) -> Any:
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
+    yaml.preserve_quotes = True  # expression_column() needs to know a value was quoted
     try:
         return yaml.load(text)
+    except RecursionError:
+        raise CaseError("YAML nested too deeply", Location(display)) from None
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         problem = error.problem or error.context or "invalid YAML"
@@ -195,9 +201,7 @@ def _subject(tree: Any, path: Sequence[str | int]) -> str:
 def _node_at(tree: Any, path: Sequence[str | int]) -> Any:
     node = tree
     for part in path:
-        if isinstance(node, CommentedMap) and part in node:
-            node = node[part]
-        elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
+        if (isinstance(node, CommentedMap) and part in node) or (isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node)):
             node = node[part]
     return node
 

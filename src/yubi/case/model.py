@@ -9,6 +9,7 @@ Every problem becomes a :class:`~yubi.errors.CaseError` at ``file:line:column``.
 from __future__ import annotations
 
 import datetime as dt
+import keyword
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -335,6 +336,11 @@ class _CaseCompiler:
             self.units[name] = DIMENSIONLESS
 
     def _claim_name(self, name: str, section: str) -> None:
+        # "True" would read as 1 and "lambda" cannot be written in an expression; "scenario"
+        # is the scenario() function and the name of the design's scenario column.
+        if keyword.iskeyword(name) or name == "scenario":
+            raise self.error(f'"{name}" is a reserved word; choose another name',
+                             self._path(section, name), name)
         if name in BUILTINS or name in self._claimed:
             where = (
                 "a built-in name" if name in BUILTINS else f"already defined in {self._claimed[name]}"
@@ -405,8 +411,9 @@ class _CaseCompiler:
         if any(column.name == name for column in self.inputs):
             return next(i for i, column in enumerate(self.inputs) if column.name == name)
         self.inputs.append(
-            InputColumn(name, label, definition.marginal, "quantity", _ids(entry.source),
-                        getattr(entry, "assumption", None))
+            # The definition's own provenance: a flow (entry) has none, an override its own.
+            InputColumn(name, label, definition.marginal, "quantity", definition.sources,
+                        definition.assumption)
         )
         return len(self.inputs) - 1
 

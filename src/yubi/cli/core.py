@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
@@ -100,6 +102,7 @@ def schema() -> None:
 def cases() -> None:
     """List the bundled cases."""
     table = Table("name", "title", "as of", "scenarios", "outputs")
+    table.columns[0].no_wrap = True
     for name in bundled_case_names():
         compiled = load_case(name)
         table.add_row(name, compiled.file.title.en, str(compiled.as_of),
@@ -117,8 +120,10 @@ def new(path: Annotated[Path, typer.Argument(help="Where to write the starter ca
         path = path.with_suffix(".yaml")
     if path.exists():
         raise UsageError(f"{path} already exists; not overwriting it")
+    if not path.parent.is_dir():
+        raise UsageError(f"folder {path.parent} does not exist")
     text = resources.files("yubi.case").joinpath("starter.yaml").read_text(encoding="utf-8")
-    case_id = path.stem.lower().replace(" ", "-")
+    case_id = re.sub(r"[^a-z0-9_-]+", "-", path.stem.lower()).strip("-_") or "my-case"
     path.write_text(text.replace("id: my-case", f"id: {case_id}", 1), encoding="utf-8")
     Console().print(f"wrote {path}; check it with: yubi validate {path}")
 
@@ -188,7 +193,7 @@ def _missing_korean(case: Case) -> int:
         elif isinstance(value, list | tuple):
             for item in value:
                 visit(item)
-        elif hasattr(value, "model_fields"):
+        elif isinstance(value, BaseModel):
             for name in type(value).model_fields:
                 visit(getattr(value, name))
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from yubi.case.expressions import RNG_KEY
+from yubi.case.expressions import RNG_KEY, SIZE_KEY
 from yubi.case.model import ACTIVE_KEY, SCENARIO_KEY, Case, Definition, Variable
 from yubi.errors import CaseError
 
@@ -110,6 +110,7 @@ class _Trajectories:
             "dt": 1.0,
             "month": 0.0,
             RNG_KEY: rng,
+            SIZE_KEY: self.size,
             SCENARIO_KEY: layout.scenario,
         }
         self.env[ACTIVE_KEY] = self._active(0)
@@ -136,7 +137,9 @@ class _Trajectories:
         env = self.env
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             for variable in self.case.variables:
-                if not variable.dynamic:
+                # Quantities that switch with a delayed scenario too: a stock's initial
+                # value may read them (as of month 0); each month recomputes them.
+                if not variable.dynamic or variable.kind == "quantity":
                     env[variable.name] = self._value(variable)
             for event in self.case.events:
                 env[event.name] = np.zeros(self.size)

@@ -258,7 +258,8 @@ def merge(parts: Sequence[ChunkMoments], histogram: Histogram) -> MergedSummary:
         exceed_probability = exceed_all / np.maximum(count_all, 1)
     empty = count_all == 0  # a scenario no trajectory drew: no statistics (not zeros)
     mean_all[..., empty] = variance[..., empty] = exceed_probability[..., empty] = np.nan
-    quantiles = _quantiles(histogram, count_all, minimum_all, maximum_all, integer)
+    with np.errstate(invalid="ignore"):  # empty scenarios compare NaN and infinite bounds
+        quantiles = _quantiles(histogram, count_all, minimum_all, maximum_all, integer)
     return MergedSummary(
         count=count_all,
         mean=mean_all,

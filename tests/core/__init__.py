@@ -1,0 +1,1 @@
+"""Tests of the core: case format, expressions, distributions, engine, summaries, CLI."""
