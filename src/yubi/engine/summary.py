@@ -154,13 +154,14 @@ def summarize_month(
     bounds
         ``(start, stop)`` columns of each scenario in ``block``.
     """
-    extremes = []
+    extremes: list[tuple[FloatArray, FloatArray, FloatArray] | None] = []
     for scenario, (start, stop) in enumerate(bounds):
         if stop == start:
             extremes.append(None)
             continue
         part = block[:, start:stop]
-        mean = part.sum(axis=1) / (stop - start)
+        total = part.sum(axis=1)
+        mean = total / (stop - start)
         deviation = part - mean[:, None]
         moments.mean[month, :, scenario] = mean
         moments.m2[month, :, scenario] = np.einsum("ij,ij->i", deviation, deviation)
@@ -169,17 +170,54 @@ def summarize_month(
         moments.maximum[month, :, scenario] = highest
         if thresholds:
             moments.exceed[month, :, scenario] = _exceedances(part, thresholds)
-        extremes.append((lowest, highest))
-    has_negatives = bool((moments.minimum[month] < 0).any())
-    index = bucket_index(block, has_negatives=has_negatives)
-    for scenario, (start, stop) in enumerate(bounds):
-        if extremes[scenario] is not None:
-            lowest, highest = extremes[scenario]
-            _count_buckets(index[:, start:stop], lowest, highest, month, scenario, histogram)
+        extremes.append((lowest, highest, total))
     # Once an output shows a fractional value it is not integer-valued; stop checking it.
     for output in np.flatnonzero(moments.integer):
         row = block[output]
         moments.integer[output] = bool((row == np.floor(row)).all())
+    # Whole numbers at most one apart (0/1 indicators, constants) are counted from their sum;
+    # the others go through the bucket index.
+    indexed = np.zeros(block.shape[0], dtype=bool)
+    for scenario, extreme in enumerate(extremes):
+        if extreme is not None:
+            lowest, highest, total = extreme
+            two_valued = moments.integer & (highest - lowest <= 1)
+            _count_two_valued(month, scenario, bounds[scenario], extreme, two_valued, histogram)
+            indexed |= ~two_valued
+    rows = np.flatnonzero(indexed)
+    if rows.size == 0:
+        return
+    has_negatives = bool((moments.minimum[month, rows] < 0).any())
+    index = bucket_index(block if rows.size == block.shape[0] else block[rows],
+                         has_negatives=has_negatives)
+    for scenario, (start, stop) in enumerate(bounds):
+        extreme = extremes[scenario]
+        if extreme is not None:
+            lowest, highest, _ = extreme
+            _count_buckets(index[:, start:stop], rows, lowest[rows], highest[rows], month,
+                           scenario, histogram)
+
+
+def _count_two_valued(
+    month: int,
+    scenario: int,
+    bounds: tuple[int, int],
+    extreme: tuple[FloatArray, FloatArray, FloatArray],
+    two_valued: NDArray[np.bool_],
+    histogram: Histogram,
+) -> None:
+    """Buckets of outputs whose values are ``lowest`` or ``lowest + 1``: the sum tells how
+    many are high (exactly, for the whole numbers below 2^53 that such outputs hold)."""
+    lowest, highest, total = extreme
+    size = bounds[1] - bounds[0]
+    for output in np.flatnonzero(two_valued):
+        low_bucket = int(bucket_index(lowest[output : output + 1])[0])
+        high_bucket = int(bucket_index(highest[output : output + 1])[0])
+        counts = np.zeros(high_bucket - low_bucket + 1, dtype=np.int64)
+        high = round(float(total[output] - size * lowest[output])) if high_bucket > low_bucket else 0
+        counts[0] += size - high
+        counts[-1] += high
+        histogram.add_counts((month, int(output), scenario), low_bucket, counts)
 
 
 def _exceedances(part: FloatArray, thresholds: Sequence[ThresholdSpec]) -> IntArray:
@@ -193,24 +231,25 @@ def _exceedances(part: FloatArray, thresholds: Sequence[ThresholdSpec]) -> IntAr
 
 def _count_buckets(
     index: IntArray,
+    rows: IntArray,
     lowest: FloatArray,
     highest: FloatArray,
     month: int,
     scenario: int,
     histogram: Histogram,
 ) -> None:
-    """One bincount for all outputs of a scenario: each output's buckets, shifted to start
-    at its lowest bucket, laid end to end. Buckets are monotone in the value, so the extreme
-    values give the extreme buckets."""
+    """One bincount for the indexed outputs of a scenario: each output's buckets, shifted to
+    start at its lowest bucket, laid end to end. Buckets are monotone in the value, so the
+    extreme values give the extreme buckets."""
     first = bucket_index(lowest)
     widths = bucket_index(highest) - first + 1
     offsets = np.concatenate([[0], np.cumsum(widths)[:-1]])
     index += (offsets - first)[:, None]
     counts = np.bincount(index.ravel(), minlength=int(widths.sum()))
-    for output in range(index.shape[0]):
-        start = int(offsets[output])
+    for position, output in enumerate(rows):
+        start, width = int(offsets[position]), int(widths[position])
         histogram.add_counts(
-            (month, output, scenario), int(first[output]), counts[start : start + int(widths[output])]
+            (month, int(output), scenario), int(first[position]), counts[start : start + width]
         )
 
 
