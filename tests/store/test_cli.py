@@ -9,10 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MINI_CASE
 from yubi.cli import main
 from yubi.store import evidence as ev
 from yubi.store.database import open_engine
+
+#: The small case of tests/store/data (named here: conftest is not importable under
+#: pytest's importlib import mode).
+MINI_CASE = Path(__file__).parent / "data" / "mini-case.yaml"
 
 BUNDLED_EVENTS = "dprk-russia-2024-events.csv"
 
@@ -78,6 +81,14 @@ def test_ach_evidence_forecasts_and_exports(tmp_path: Path, store_url: str,
 
     assert run(capsys, "evidence", "correct", "kursk", "--set", "credibility=4", "--note",
                "doubt", *case, *db)[0] == 0
+    assert run(capsys, "evidence", "correct", "kursk", "--set", 'likelihood={"quick_kursk": '
+               '0.9, "protracted": 0.4, "russia_defeat": 0.1}', "--note", "own", *case, *db)[0] == 0
+    # One scenario's likelihood changed through its column, the others kept.
+    code, out, _ = run(capsys, "evidence", "correct", "kursk", "--set", "lik_protracted=0.5",
+                       "--note", "rethink", *case, *db)
+    assert code == 0 and "version 4" in out
+    corrected = ev.items_as_of(open_engine(store_url), "mini-kursk")[0].item
+    assert corrected.likelihood == {"quick_kursk": 0.9, "protracted": 0.5, "russia_defeat": 0.1}
     assert run(capsys, "forecast", "add", "talks", "Talks by June?", "--close", "2025-06-30",
                *case, *db)[0] == 0
     for analyst, p in (("kim", "0.3"), ("lee", "0.8")):

@@ -180,3 +180,51 @@ def test_database_urls() -> None:
     assert resolve_url("sqlite:///x.db") == "sqlite:///x.db"
     with pytest.raises(UsageError):
         resolve_url("mysql://u@h/db")
+
+
+def test_reimporting_an_old_file_does_not_undo_corrections(
+    engine: Engine, mini_case: Case, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "a.csv", good_rows())
+    ev.import_file(engine, path, mini_case)
+    ev.correct_item(engine, mini_case.id, "kursk", {"credibility": 4}, "later doubt")
+    first = ev.items_as_of(engine, mini_case.id)[0].item.item_id
+    ev.retract_item(engine, mini_case.id, first, "withdrawn")
+    report = ev.import_file(engine, path, mini_case)
+    assert report.added == () and report.corrected == () and len(report.unchanged) == 3
+    current = {s.item.item_id: s for s in ev.items_as_of(engine, mini_case.id)}
+    assert first not in current  # still retracted
+    assert current["kursk"].version == 2 and current["kursk"].item.credibility == 4
+
+
+def test_a_row_longer_than_the_header_is_rejected(
+    engine: Engine, mini_case: Case, tmp_path: Path
+) -> None:
+    path = tmp_path / "long.csv"
+    path.write_text("date,text,source,reliability,credibility,indicator\n"
+                    "2025-01-01,ok,src,B,2,nk_in_combat\n"
+                    "2025-01-02,NK troops arrive, says NIS,Yonhap,B,2,nk_in_combat\n"
+                    "2025-01-03,trailing comma is fine,src,B,2,nk_in_combat,\n",
+                    encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        ev.import_file(engine, path, mini_case)
+    assert any(p.startswith("row 2, column 7: 1 more field(s) than the header's 6 columns")
+               for p in caught.value.problems)
+    assert not any(p.startswith(("row 1", "row 3")) for p in caught.value.problems)
+    assert ev.count_rows(engine) == 0
+
+
+def test_bounded_fields_and_json_numbers(mini_case: Case) -> None:
+    base = {"date": "2025-01-01", "text": "t", "source": "s", "reliability": "B",
+            "indicator": "nk_in_combat"}
+    items = ev.parse_rows([{**base, "credibility": 2.0, "group": 7}], mini_case, "inline")
+    assert items[0].credibility == 2 and items[0].group_id == "7"
+    with pytest.raises(DataError) as caught:
+        ev.parse_rows([{**base, "credibility": 2, "type": "x" * 41, "id": "i" * 129},
+                       {**base, "credibility": 2, "likelihood": {"quick_kursk": 0.5},
+                        "lik_quick_kursk": "0.4", "lik_protracted": "0.5",
+                        "lik_russia_defeat": "0.5"}], mini_case, "inline")
+    text = str(caught.value)
+    assert "row 1, column type: at most 40 characters" in text
+    assert "row 1, column id: at most 128 characters" in text
+    assert "row 2, column lik_quick_kursk: '0.4' here but 0.5 in likelihood" in text

@@ -17,11 +17,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from conftest import MINI_CASE
 from yubi.case import load_case
 from yubi.store import evidence as ev
 from yubi.store.database import check_integrity, open_engine
 from yubi.store.models import AuditEntry, EvidenceRow
+
+#: The small case of tests/store/data (named here: conftest is not importable under
+#: pytest's importlib import mode).
+MINI_CASE = Path(__file__).parent / "data" / "mini-case.yaml"
 
 WRITERS = 8
 SHARED_ROWS = 200

@@ -347,7 +347,11 @@ def _achz_evidence(
         raise DataError(display, [f"evidence {index}: ratings {values} do not fit "
                                   f"{len(hypotheses)} hypotheses"])
     ratings = {h: ACHZ_RATINGS[v] for h, v in zip(hypotheses, values, strict=False)}
-    stamp = int(_text(node, "DATE") or 0)
+    try:
+        stamp = int(float(_text(node, "DATE") or 0))
+    except ValueError:
+        raise DataError(display, [f"evidence {index}: DATE {_text(node, 'DATE')!r} is not "
+                                  "milliseconds since 1970"]) from None
     return AchEvidence(
         id=_text(node, "CODE") or f"E{index}", text=_text(node, "NAME") or f"evidence {index}",
         ratings=ratings, credibility=_level(_text(node, "CREDIBILITY")),

@@ -8,6 +8,7 @@ user's data directory). A fresh database is given the current schema on first us
 from __future__ import annotations
 
 import json
+import math
 import sys
 from importlib import resources
 from pathlib import Path
@@ -189,6 +190,12 @@ def evidence_correct(
         [evidence_store.StoredItem(current, 0, utc_now(), "")],
         [s.id for s in compiled.scenarios], flat=False)[0]
     row.update({"id": item_id, **_field_changes(changes)})
+    # A per-scenario column (lik_<id>, ach_<id>) changes one entry of the nested object; left
+    # as a column it would be overridden by the object's old value.
+    for prefix, key in ((evidence_store.LIKELIHOOD_PREFIX, "likelihood"),
+                        (evidence_store.RATING_PREFIX, "ratings")):
+        for name in [n for n in row if n.startswith(prefix)]:
+            row[key] = {**(row.get(key) or {}), name[len(prefix):]: row.pop(name)}
     for bookkeeping in exporting.BOOKKEEPING:
         row.pop(bookkeeping, None)
     corrected = evidence_store.parse_rows([row], compiled, "yubi evidence correct")[0]
@@ -278,7 +285,7 @@ def ach(
     """ACH matrix: consistency ratings, Heuer's (weighted) inconsistency scores,
     diagnosticity, the items that would change the ranking, and the Bayesian posterior."""
     if file is not None:
-        project = ach_analysis.read_achz(file)
+        project = ach_analysis.read_achz(_evidence_file(file))
         matrix, title = project.matrix, project.title
         posterior = _flat_prior_posterior(matrix)
     else:
@@ -498,6 +505,11 @@ def hindcast(
                                    for s in scored]})
     else:
         _report_scores([result_score], len(scored), None, False)
+    if not scored:
+        Console(stderr=True).print(
+            "no resolved question about this case's outputs yet: record them with "
+            "`yubi forecast model`, resolve them with `yubi resolve QUESTION yes|no|VALUE "
+            "--date D --source S`, then hindcast again")
     if plot is not None:
         plot_calibration([result_score], plot)
 
@@ -605,7 +617,20 @@ def _field_changes(changes: list[str]) -> dict[str, Any]:
 
 
 def _print_json(document: Any) -> None:
-    sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n")
+    text = json.dumps(_finite(document), indent=2, ensure_ascii=False, default=str,
+                      allow_nan=False)
+    sys.stdout.write(text + "\n")
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with NaN and infinities as ``null`` (JSON has no NaN; e.g. an empty score)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
 
 
 def _short(text: str, width: int) -> str:

@@ -8,7 +8,9 @@ underlying fact share a ``group`` so that the update counts them once (see
 
 Items are identified by a stable natural key: the ``id`` a file gives, else a hash of the case
 id, date, text and source. Importing the same file twice therefore adds nothing; importing an
-item whose id exists with different content records a correction (a new version). A file is
+item whose id exists with different content records a correction (a new version). An item
+whose content is that of a version since corrected or retracted is left alone: re-importing an
+old file does not undo corrections. A file is
 checked whole before anything is written, and written in one transaction: it goes in entirely
 or not at all. The column specification is in ``docs/store.md``.
 """
@@ -64,6 +66,8 @@ KNOWN_COLUMNS = frozenset({
 LIKELIHOOD_PREFIX = "lik_"
 RATING_PREFIX = "ach_"
 MAX_LISTED_PROBLEMS = 100
+#: Columns stored in bounded text fields (``models``): longer values are refused on import.
+LENGTH_LIMITS = {"id": 128, "group": 128, "type": 40}
 WRITE_CHUNK = 10_000
 #: The fields whose change makes a new version (the id and bookkeeping are not content).
 CONTENT_FIELDS = (
@@ -281,6 +285,12 @@ def _parse_row(row: Mapping[str, Any], context: _Context, report: Report) -> Evi
               for key, value in row.items() if key is not None}
     for column, reason in layout.problems:
         note(column, reason)
+    # csv.DictReader puts the fields of a row longer than the header under the key None.
+    overflow = next((value for key, value in row.items() if key is None), None) or ()
+    extra = [value for value in overflow if str(value).strip()]
+    if extra:
+        note(f"{len(layout.names) + 1}", f"{len(extra)} more field(s) than the header's "
+                                         f"{len(layout.names)} columns (an unquoted comma?)")
     case = context.case
     case_column = values.get("case")
     if case_column and case_column != case.id:
@@ -298,15 +308,19 @@ def _parse_row(row: Mapping[str, Any], context: _Context, report: Report) -> Evi
     if not (indicator or likelihood or ratings or bad_columns):
         note("indicator", "give an indicator of the case, lik_<scenario> columns or ACH "
                           "ratings, so the item can bear on the scenarios")
+    for column, limit in LENGTH_LIMITS.items():
+        if len(str(values.get(column) or "")) > limit:
+            note(column, f"at most {limit} characters, not {len(str(values[column]))}")
     if bad_columns:
         return None
     assert observed_on is not None and reliability is not None and credibility is not None
     item_id = str(values.get("id") or natural_key(case.id, observed_on, text_value, source))
+    group = values.get("group")
     return EvidenceItem(
         item_id=item_id, case_id=case.id, observed_on=observed_on, text=text_value,
         source=source, reliability=reliability, credibility=credibility, relevance=relevance,
         url=url, kind=values.get("type") or None, indicator=indicator, likelihood=likelihood,
-        ratings=ratings, group_id=values.get("group") or None,
+        ratings=ratings, group_id=str(group) if group not in (None, "") else None,
     )
 
 
@@ -348,7 +362,8 @@ def _reliability(value: Any, report: Report) -> str | None:
 
 def _credibility(value: Any, report: Report) -> int | None:
     try:
-        grade = int(str(value))
+        number = float(value) if isinstance(value, float) else None
+        grade = int(number) if number is not None and number.is_integer() else int(str(value))
     except ValueError:
         grade = 0
     if grade not in CREDIBILITY:
@@ -435,6 +450,9 @@ def _per_scenario(
             if value in (None, ""):
                 continue
             if str(key) in scenario_ids:
+                if str(key) in found and str(found[str(key)]) != str(value):
+                    report(prefix + str(key), f"{found[str(key)]!r} here but {value!r} in "
+                                              f"{object_key}: give one")
                 found[str(key)] = value
             else:
                 report(prefix + str(key), f"no scenario {key!r} in the case "
@@ -474,7 +492,8 @@ def import_items(
     with writing(engine) as connection:
         _lock_case(connection, case_id)
         latest = _latest_versions(connection, case_id, [item.item_id for item in items])
-        new, corrected, unchanged = _classify(items, latest)
+        earlier = _earlier_contents(connection, case_id, latest)
+        new, corrected, unchanged = _classify(items, latest, earlier)
         if not new and not corrected:
             return ImportReport((), (), tuple(unchanged), None)
         audit_id = audit.record(connection, action, "evidence", case_id, {
@@ -550,14 +569,42 @@ def _latest_versions(
             for row in _newest_rows(connection, case_id, None) if row.item_id in wanted}
 
 
+def _earlier_contents(
+    connection: Connection, case_id: str, latest: Mapping[str, tuple[int, EvidenceItem]]
+) -> dict[str, set[str]]:
+    """The content of every superseded version of the listed items that have been corrected.
+
+    A file that still holds what a later correction or retraction replaced is stale, not new:
+    re-importing it must not undo the correction (nor bring a retracted item back).
+    """
+    corrected = [item_id for item_id, (version, _) in latest.items() if version > 1]
+    found: dict[str, set[str]] = {}
+    for start in range(0, len(corrected), 500):
+        rows = connection.execute(select(EvidenceRow).where(
+            EvidenceRow.case_id == case_id,
+            EvidenceRow.item_id.in_(corrected[start:start + 500]))).all()
+        for row in rows:
+            if row.version < latest[row.item_id][0]:
+                found.setdefault(row.item_id, set()).add(_content_key(_item(row)))
+    return found
+
+
+def _content_key(item: EvidenceItem) -> str:
+    # content() holds dicts (unhashable); its canonical JSON stands for it in a set.
+    return json.dumps(item.content(), sort_keys=True, default=str)
+
+
 def _classify(
-    items: Sequence[EvidenceItem], latest: Mapping[str, tuple[int, EvidenceItem]]
+    items: Sequence[EvidenceItem], latest: Mapping[str, tuple[int, EvidenceItem]],
+    earlier: Mapping[str, set[str]] | None = None,
 ) -> tuple[list[EvidenceItem], list[EvidenceItem], list[str]]:
     new, corrected, unchanged = [], [], []
     for item in items:
         if item.item_id not in latest:
             new.append(item)
-        elif latest[item.item_id][1].content() == item.content():
+        elif (latest[item.item_id][1].content() == item.content()
+              or (item.item_id in (earlier or {})
+                  and _content_key(item) in (earlier or {})[item.item_id])):
             unchanged.append(item.item_id)
         else:
             corrected.append(item)
