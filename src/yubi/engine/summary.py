@@ -169,7 +169,7 @@ def summarize_month(
         moments.minimum[month, :, scenario] = lowest
         moments.maximum[month, :, scenario] = highest
         if thresholds:
-            moments.exceed[month, :, scenario] = _exceedances(part, thresholds)
+            moments.exceed[month, :, scenario] = _exceedances(part, lowest, highest, thresholds)
         extremes.append((lowest, highest, total))
     # Once an output shows a fractional value it is not integer-valued; stop checking it.
     for output in np.flatnonzero(moments.integer):
@@ -208,25 +208,42 @@ def _count_two_valued(
 ) -> None:
     """Buckets of outputs whose values are ``lowest`` or ``lowest + 1``: the sum tells how
     many are high (exactly, for the whole numbers below 2^53 that such outputs hold)."""
-    lowest, highest, total = extreme
+    outputs = np.flatnonzero(two_valued)
+    if outputs.size == 0:
+        return
+    lowest, highest, total = (values[outputs] for values in extreme)
     size = bounds[1] - bounds[0]
-    for output in np.flatnonzero(two_valued):
-        low_bucket = int(bucket_index(lowest[output : output + 1])[0])
-        high_bucket = int(bucket_index(highest[output : output + 1])[0])
+    low_buckets, high_buckets = bucket_index(lowest), bucket_index(highest)
+    highs = np.round(total - size * lowest).astype(np.int64)
+    for k, output in enumerate(outputs):
+        low_bucket, high_bucket = int(low_buckets[k]), int(high_buckets[k])
         counts = np.zeros(high_bucket - low_bucket + 1, dtype=np.int64)
-        high = round(float(total[output] - size * lowest[output])) if high_bucket > low_bucket else 0
+        high = int(highs[k]) if high_bucket > low_bucket else 0
         counts[0] += size - high
         counts[-1] += high
         histogram.add_counts((month, int(output), scenario), low_bucket, counts)
 
 
-def _exceedances(part: FloatArray, thresholds: Sequence[ThresholdSpec]) -> IntArray:
-    """How many values of each threshold's output lie beyond it, in two vectorized steps."""
-    rows = part[[threshold.output for threshold in thresholds]]
-    levels = np.array([[threshold.value] for threshold in thresholds])
-    above = np.array([[threshold.above] for threshold in thresholds])
-    beyond = np.where(above, rows > levels, rows < levels)
-    return np.count_nonzero(beyond, axis=1)
+def _exceedances(
+    part: FloatArray, lowest: FloatArray, highest: FloatArray,
+    thresholds: Sequence[ThresholdSpec],
+) -> IntArray:
+    """How many values of each threshold's output lie beyond it. A threshold outside the
+    output's range in this slice is decided by the extremes, without a pass over the values."""
+    size = part.shape[1]
+    counts = np.zeros(len(thresholds), dtype=np.int64)
+    for k, threshold in enumerate(thresholds):
+        low, high, level = lowest[threshold.output], highest[threshold.output], threshold.value
+        if threshold.above:
+            if level < low or level >= high:
+                counts[k] = size if level < low else 0
+            else:
+                counts[k] = np.count_nonzero(part[threshold.output] > level)
+        elif level > high or level <= low:
+            counts[k] = size if level > high else 0
+        else:
+            counts[k] = np.count_nonzero(part[threshold.output] < level)
+    return counts
 
 
 def _count_buckets(
