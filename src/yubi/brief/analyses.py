@@ -1,0 +1,289 @@
+"""The numbers behind a brief: one simulation run and the sensitivity analyses, timed.
+
+Nothing here depends on the reader's language: a brief in English and one in Korean of the
+same case, samples and seed report the same numbers.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from yubi.analysis.sensitivity import SensitivityResult, analyze, tornado
+from yubi.case.model import Case
+from yubi.case.schema import Impact
+from yubi.engine import SimulationResult, simulate
+from yubi.engine.sampling import Sampler
+from yubi.errors import UsageError, YubiInputError
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
+__all__ = [
+    "Analyses",
+    "BriefSettings",
+    "Timings",
+    "binary_outputs",
+    "default_key_month",
+    "default_key_outputs",
+    "run_analyses",
+]
+
+KEY_OUTPUTS = 3
+SAMPLERS = ("mc", "lhs", "sobol")
+
+
+@dataclass
+class Timings:
+    """Wall-clock seconds per step, in the order the steps ran."""
+
+    steps: list[tuple[str, float]] = field(default_factory=list)
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.steps.append((name, time.perf_counter() - start))
+
+    @property
+    def total(self) -> float:
+        return sum(seconds for _, seconds in self.steps)
+
+    def report(self) -> str:
+        """``simulate 1.82 s`` lines and a total, for stderr."""
+        width = max((len(name) for name, _ in self.steps), default=5)
+        lines = [f"  {name:<{width}}  {seconds:6.2f} s" for name, seconds in self.steps]
+        lines.append(f"  {'total':<{width}}  {self.total:6.2f} s")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class BriefSettings:
+    """What, besides the case, fixes a brief's numbers.
+
+    Attributes
+    ----------
+    samples
+        Trajectories of the simulation run.
+    seed
+        Seed of the run and of the sensitivity analyses.
+    sampler
+        ``mc``, ``lhs`` or ``sobol``.
+    month
+        The month (``YYYY-MM``) the impacts and the sensitivity analyses report; ``None``
+        picks :func:`default_key_month`.
+    key_outputs
+        Outputs analysed for sensitivity and headlined in the bottom line; ``None`` picks
+        :func:`default_key_outputs`.
+    sobol_samples
+        Base sample size N of the Sobol' analysis (N·(D+2) evaluations); 0 skips it.
+    tornado_samples
+        Replicates per tornado setting; 0 skips the tornado.
+    """
+
+    samples: int = 100_000
+    seed: int = 0
+    sampler: str = "mc"
+    month: str | None = None
+    key_outputs: tuple[str, ...] | None = None
+    sobol_samples: int = 1024
+    tornado_samples: int = 2000
+
+    def __post_init__(self) -> None:
+        if self.sampler not in SAMPLERS:
+            raise UsageError(f"sampler must be one of {', '.join(SAMPLERS)}, not {self.sampler!r}")
+        if self.sobol_samples < 0 or self.tornado_samples < 0:
+            raise UsageError("sensitivity sample sizes must be zero (skip) or positive")
+
+
+@dataclass(frozen=True)
+class Analyses:
+    """A run and its sensitivity analyses, with the choices that shaped them."""
+
+    case: Case
+    settings: BriefSettings
+    result: SimulationResult
+    month: str
+    key_outputs: tuple[str, ...]
+    binary: frozenset[str]
+    sobol: dict[str, SensitivityResult]
+    tornado: dict[str, SensitivityResult]
+    timings: Timings
+    #: What ``alongside`` (see :func:`run_analyses`) returned, e.g. charts drawn per language.
+    alongside: Any = None
+
+    @property
+    def month_index(self) -> int:
+        return self.case.months.index(self.month)
+
+
+def default_key_month(case: Case) -> str:
+    """The first December at least a year into the horizon (else the horizon's last month)."""
+    for index, month in enumerate(case.months):
+        if index >= 12 and month.endswith("-12"):
+            return month
+    return case.months[-1]
+
+
+def binary_outputs(result: SimulationResult) -> frozenset[str]:
+    """Outputs that only take the values 0 and 1 (events, flags): their mean is a probability."""
+    found = set()
+    scenarios = ["all", *(s.id for s in result.case.scenarios)]
+    for output in result.case.outputs:
+        values = np.concatenate([
+            result.statistic(output.id, statistic, scenario)
+            for scenario in scenarios for statistic in ("p05", "p25", "p50", "p75", "p95")
+        ])
+        values = values[np.isfinite(values)]
+        if values.size and np.all((values == 0) | (values == 1)):
+            found.add(output.id)
+    return frozenset(found)
+
+
+def default_key_outputs(case: Case, binary: frozenset[str]) -> tuple[str, ...]:
+    """Up to three outputs to headline: the first continuous measure of each impact.
+
+    Impacts are taken in turn from the positive and the negative list (so the bottom line
+    weighs gains against costs); from each, its first output that is not binary (0/1), not
+    already chosen. When impacts name fewer than three, the case's other continuous outputs
+    follow in file order.
+    """
+    positive = [i for i in case.file.impacts if i.direction == "positive"]
+    negative = [i for i in case.file.impacts if i.direction == "negative"]
+    turns = [impact for pair in _interleave(positive, negative) for impact in pair]
+    chosen: list[str] = []
+    candidates = [next((o for o in impact.outputs if o not in binary), "") for impact in turns]
+    candidates += [o.id for o in case.outputs]
+    for output in candidates:
+        if output and output not in binary and output not in chosen:
+            chosen.append(output)
+        if len(chosen) == KEY_OUTPUTS:
+            break
+    return tuple(chosen)
+
+
+def _interleave(first: Sequence[Impact], second: Sequence[Impact]) -> list[list[Impact]]:
+    rounds = max(len(first), len(second))
+    return [[*first[i:i + 1], *second[i:i + 1]] for i in range(rounds)]
+
+
+def run_analyses(
+    case: Case,
+    settings: BriefSettings,
+    timings: Timings | None = None,
+    *,
+    alongside: Callable[[Analyses], Any] | None = None,
+) -> Analyses:
+    """Simulate ``case`` and analyse the sensitivity of its key outputs at the key month.
+
+    Parameters
+    ----------
+    alongside
+        Work that needs the run but not the sensitivity analyses (drawing the fan charts):
+        it is called with the analyses so far (no sensitivity results yet) in a forked
+        process while this one runs the sensitivity analyses, and its return value is kept
+        in :attr:`Analyses.alongside`. Where ``fork`` is unavailable it runs afterwards.
+    """
+    timings = timings or Timings()
+    month = settings.month or default_key_month(case)
+    case.month_index(month)  # raises a CaseError naming the horizon when outside it
+    with timings.step("simulate"):
+        result = simulate(case, settings.samples, seed=settings.seed,
+                          sampler=_sampler(settings.sampler))
+    binary = binary_outputs(result)
+    key_outputs = settings.key_outputs or default_key_outputs(case, binary)
+    for output in key_outputs:
+        case.output(output)  # raises a CaseError listing the outputs when unknown
+    analyses = Analyses(case, settings, result, month, tuple(key_outputs), binary, {}, {},
+                        timings)
+    side = _Alongside(alongside, analyses) if alongside is not None else None
+    sobol: dict[str, SensitivityResult] = {}
+    tornadoes: dict[str, SensitivityResult] = {}
+    if settings.sobol_samples:
+        with timings.step("sensitivity: Sobol'"):
+            for output in key_outputs:
+                sobol[output] = analyze(case, output=output, month=month, method="sobol",
+                                        samples=settings.sobol_samples, seed=settings.seed)
+    if settings.tornado_samples:
+        with timings.step("sensitivity: tornado"):
+            for output in key_outputs:
+                tornadoes[output] = tornado(case, output, month, seed=settings.seed,
+                                            samples=settings.tornado_samples)
+    extra = None
+    if side is not None:
+        with timings.step("charts (drawn alongside; waiting)" if side.forked else "charts"):
+            extra = side.result()
+    return replace(analyses, sobol=sobol, tornado=tornadoes, alongside=extra)
+
+
+def _can_fork() -> bool:
+    # macOS system frameworks are not fork-safe; Windows has no fork.
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+
+class _Alongside:
+    """``job(argument)`` in a forked child process, its result read back through a pipe.
+
+    ``fork`` hands the child the parent's memory (the case, with its compiled expressions,
+    and the run), so nothing but the result is pickled. Bad input in the child (a font
+    without the needed glyphs) comes back as a :class:`UsageError`.
+    """
+
+    def __init__(self, job: Callable[[Analyses], Any], argument: Analyses) -> None:
+        self.job = job
+        self.argument = argument
+        self.forked = _can_fork()
+        if self.forked:
+            context = multiprocessing.get_context("fork")
+            self.reader, writer = context.Pipe(duplex=False)
+            self.process = context.Process(target=_child, args=(job, argument, writer),
+                                           daemon=True)
+            self.process.start()
+            writer.close()
+
+    def result(self) -> Any:
+        if not self.forked:
+            return self.job(self.argument)
+        try:
+            status, payload = self.reader.recv()
+        except EOFError:
+            self.process.join()
+            raise RuntimeError(
+                f"the chart process ended without a result (exit code {self.process.exitcode})"
+            ) from None
+        finally:
+            self.reader.close()
+        self.process.join()
+        if status == "input":
+            raise UsageError(payload)
+        if status == "error":
+            raise RuntimeError(f"in the chart process: {payload}")
+        return payload
+
+
+def _child(job: Callable[[Analyses], Any], argument: Analyses, writer: Connection) -> None:
+    try:
+        writer.send(("ok", job(argument)))
+    except YubiInputError as error:
+        writer.send(("input", str(error)))
+    except Exception as error:  # reported to the parent, which raises it
+        writer.send(("error", f"{type(error).__name__}: {error}"))
+    finally:
+        writer.close()
+
+
+def _sampler(name: str) -> Sampler:
+    if name == "mc":
+        return "mc"
+    if name == "lhs":
+        return "lhs"
+    return "sobol"

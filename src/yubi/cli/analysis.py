@@ -1,0 +1,342 @@
+"""``yubi sensitivity`` (and, next to it, the brief's command)."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Sequence
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from yubi.analysis.sensitivity import (
+    METHODS,
+    InputEffect,
+    SensitivityResult,
+    analyze_months,
+    format_number,
+)
+from yubi.case import load_case
+from yubi.cli import app
+from yubi.cli.core import CaseArgument
+from yubi.errors import UsageError
+
+__all__ = ["print_sensitivity", "sensitivity"]
+
+LANGUAGES = ("en", "ko")
+_SOURCE_WIDTH = 60
+_ANALYST = re.compile(r"^\s*(an\s+)?analyst(?:'s)?\s+(assumption|judg(?:e)?ment)s?\s*[:.,;—-]?\s*",
+                      re.IGNORECASE)
+
+
+@app.command()
+def sensitivity(
+    case: CaseArgument = None,
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Output id (default: the case's first).")
+    ] = None,
+    month: Annotated[
+        list[str] | None,
+        typer.Option("--month", "-m", help="YYYY-MM (default: the last month); repeat the "
+                     "option to see how the ranking shifts over months."),
+    ] = None,
+    method: Annotated[str, typer.Option(help="sobol, morris or tornado.")] = "sobol",
+    threshold: Annotated[
+        str | None,
+        typer.Option("--threshold", "-t", help="Analyse P(crossing) this threshold of the "
+                     "output instead of its value."),
+    ] = None,
+    samples: Annotated[
+        int | None,
+        typer.Option("--samples", "-n", help="Sobol': base samples (default 2048); Morris: "
+                     "trajectories (256); tornado: replicates (2000)."),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed; same case, options, seed → same numbers.")] = 0,
+    lang: Annotated[str, typer.Option("--lang", help="Language of labels: en or ko.")] = "en",
+    top: Annotated[int | None, typer.Option(help="Show only the N most important inputs.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Rank the assumptions a result hangs on (Sobol', Morris or tornado), with their sources."""
+    if method not in METHODS:
+        raise UsageError(f"--method must be one of {', '.join(METHODS)}, not {method!r}")
+    if lang not in LANGUAGES:
+        raise UsageError(f"--lang must be one of {', '.join(LANGUAGES)}, not {lang!r}")
+    if top is not None and top < 1:
+        raise UsageError(f"--top must be 1 or more, not {top}")
+    compiled = load_case(case)
+    output_id = output if output is not None else compiled.outputs[0].id
+    months = list(dict.fromkeys(month)) if month else [compiled.months[-1]]
+    results = analyze_months(compiled, output_id, months, method, samples, seed,
+                             threshold or "value")
+    ordered = [results[m] for m in months]
+    if as_json:
+        document = (
+            ordered[0].to_dict() if len(ordered) == 1
+            else {"months": months, "results": [r.to_dict() for r in ordered]}
+        )
+        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False))
+        sys.stdout.write("\n")
+        return
+    print_sensitivity(ordered, language=lang, top=top)
+
+
+# -- tables ----------------------------------------------------------------------------------
+def print_sensitivity(
+    results: Sequence[SensitivityResult],
+    *,
+    language: str = "en",
+    top: int | None = None,
+    console: Console | None = None,
+) -> None:
+    """Print one table per result, or one table of the ranking across months."""
+    console = console or Console()
+    first = results[0]
+    console.print(_headline(first, language))
+    if len(results) == 1:
+        console.print(_table(first, language, top))
+    else:
+        console.print(_months_table(results, language, top))
+    notes = list(dict.fromkeys(note for result in results for note in result.notes))
+    for note in notes:
+        console.print(f"[dim]note:[/dim] {escape(note)}", highlight=False)
+
+
+def _headline(result: SensitivityResult, language: str) -> str:
+    what = escape(result.output_label.get(language))
+    if result.statistic_label is not None:
+        what = f"P({what}: {escape(result.statistic_label.get(language))})"
+    elif result.unit not in ("1", "") and f"({result.unit})" not in what:
+        what = f"{what} ({escape(result.unit)})"
+    method = {"sobol": "Sobol' indices", "morris": "Morris screening",
+              "tornado": "Tornado (p10 → p90)"}[result.method]
+    size = {"sobol": f"{result.samples:,} base samples",
+            "morris": f"{result.samples:,} trajectories",
+            "tornado": f"{result.samples:,} replicate{'s' if result.samples != 1 else ''} "
+                       "per bar"}[result.method]
+    elapsed = result.elapsed
+    extra = ""
+    if result.method == "tornado" and result.baseline is not None:
+        extra = f"; baseline {_value(result.baseline, result)}"
+    elif result.statistic_label is not None and result.mean == result.mean:
+        extra = f"; P = {result.mean:.1%}"
+    return (
+        f"[bold]{method} of {what}[/bold] — case {result.case_id}, {size}, "
+        f"{result.evaluations:,} evaluations, seed {result.seed} ({elapsed:.2f} s){extra}"
+    )
+
+
+def _table(result: SensitivityResult, language: str, top: int | None) -> Table:
+    title = f"{result.month} — ranked by {_measure(result.ranked_by)}"
+    table = Table(title=title, title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("input")
+    table.add_column("source / assumption", max_width=_SOURCE_WIDTH)
+    given = any(effect.full_first is not None for effect in result.effects)
+    correlated = any(effect.rank_correlation is not None for effect in result.effects)
+    if result.method == "sobol":
+        table.add_column("first order [95% CI]", justify="right")
+        table.add_column("total [95% CI]", justify="right")
+    elif result.method == "morris":
+        table.add_column("mu* [95% CI]", justify="right")
+        table.add_column("mu", justify="right")
+        table.add_column("sigma", justify="right")
+    else:
+        table.add_column("input p10 → p90")
+        table.add_column(f"result ({_unit(result)})", justify="right")
+        table.add_column("swing [95% CI]", justify="right")
+    if given:
+        table.add_column("full first order [95% CI]", justify="right")
+    if correlated:
+        table.add_column("rank corr.", justify="right")
+    effects = result.effects if top is None else result.effects[:top]
+    for rank, effect in enumerate(effects, start=1):
+        cells = [str(rank), escape(effect.label.get(language)), _provenance(result, effect)]
+        cells += _method_cells(result, effect)
+        if given:
+            cells.append(_share(effect.full_first, effect.full_first_ci))
+        if correlated:
+            cells.append(_plain(effect.rank_correlation, "+.2f"))
+        table.add_row(*cells)
+    if result.method == "sobol" and result.noise_share is not None:
+        chance = ["", "[dim]month-by-month chance[/dim]", "[dim]events, random draws[/dim]",
+                  "", f"[dim]{result.noise_share:.3f}[/dim]"]
+        table.add_row(*chance, *([""] * (int(given) + int(correlated))))
+    return table
+
+
+def _method_cells(result: SensitivityResult, effect: InputEffect) -> list[str]:
+    if result.method == "sobol":
+        mark = " [dim]ᵍ[/dim]" if effect.group else ""
+        return [_share(effect.first, effect.first_ci) + mark,
+                _share(effect.total, effect.total_ci) + mark]
+    if result.method == "morris":
+        mark = " [dim]ᵍ[/dim]" if effect.group else ""
+        return [
+            f"{_value(effect.mu_star, result)} {_interval(effect.mu_star_ci, result)}{mark}",
+            _value(effect.mu, result),
+            _value(effect.sigma, result),
+        ]
+    ends = escape(f"{effect.low_text} → {effect.high_text}")
+    outputs = f"{_value(effect.low_output, result)} → {_value(effect.high_output, result)}"
+    swing = _value(effect.swing, result, signed=True)
+    if effect.swing_ci is not None:
+        swing += f" {_interval(effect.swing_ci, result)}"
+    if effect.note:
+        ends += f" [dim]({escape(effect.note)})[/dim]"
+    return [ends, outputs, swing]
+
+
+def _months_table(results: Sequence[SensitivityResult], language: str, top: int | None) -> Table:
+    first = results[0]
+    table = Table(
+        title=f"How the ranking shifts — {_measure(first.ranked_by)} (rank)", title_justify="left"
+    )
+    table.add_column("input")
+    table.add_column("source / assumption", max_width=_SOURCE_WIDTH)
+    for result in results:
+        table.add_column(result.month, justify="right")
+    last = results[-1]
+    order = last.effects if top is None else last.effects[:top]
+    ranks = [{e.name: (k + 1, e) for k, e in enumerate(r.effects)} for r in results]
+    for effect in order:
+        cells = [escape(effect.label.get(language)), _provenance(first, effect)]
+        for result, ranking in zip(results, ranks, strict=True):
+            rank, entry = ranking[effect.name]
+            cells.append(f"{_importance(entry, result)} ({rank})")
+        table.add_row(*cells)
+    return table
+
+
+# -- formatting ------------------------------------------------------------------------------
+def _provenance(result: SensitivityResult, effect: InputEffect) -> str:
+    titles = result.source_titles(effect)
+    if effect.kind == "scenario" and not titles and effect.assumption:
+        priors = effect.assumption.removeprefix("Priors ").split(" — ")[0]
+        return "[italic]priors:[/italic] " + escape(_clip(priors, 8))
+    if titles:
+        text = "; ".join(titles[:2]) + (f" (+{len(titles) - 2} more)" if len(titles) > 2 else "")
+        return escape(_clip(text))
+    if effect.assumption:
+        text = _ANALYST.sub("", effect.assumption, count=1)
+        return "[italic]analyst:[/italic] " + escape(_clip(text, 9))
+    return "–"
+
+
+def _clip(text: str, reserved: int = 0) -> str:
+    width = _SOURCE_WIDTH - reserved
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def _measure(ranked_by: str) -> str:
+    return {
+        "total": "total index",
+        "full_first": "full first-order index (given data: robust to chance and correlation)",
+        "mu_star": "mu*",
+        "swing": "absolute swing",
+    }[ranked_by]
+
+
+def _importance(effect: InputEffect, result: SensitivityResult) -> str:
+    if result.ranked_by in ("total", "full_first"):
+        return _plain(effect.importance, ".3f")
+    return _value(effect.importance, result)
+
+
+def _share(value: float | None, interval: tuple[float, float] | None) -> str:
+    if value is None:
+        return "–"
+    text = f"{value:.3f}"
+    if interval is not None:
+        text += f" [{interval[0]:.3f}, {interval[1]:.3f}]"
+    return text
+
+
+def _plain(value: float | None, spec: str) -> str:
+    if value is None or value != value:
+        return "–"
+    return format(value, spec)
+
+
+def _value(value: float | None, result: SensitivityResult, *, signed: bool = False) -> str:
+    if value is None or value != value:
+        return "–"
+    if result.statistic_label is not None:
+        return f"{value:+.1%}" if signed else f"{value:.1%}"
+    text = format_number(value)
+    return f"+{text}" if signed and value > 0 else text
+
+
+def _interval(interval: tuple[float, float] | None, result: SensitivityResult) -> str:
+    if interval is None:
+        return ""
+    return f"[{_value(interval[0], result)}, {_value(interval[1], result)}]"
+
+
+def _unit(result: SensitivityResult) -> str:
+    return "probability" if result.statistic_label is not None else result.unit
+
+
+# -- yubi brief ------------------------------------------------------------------------------
+# The brief's command (owned by yubi.brief); the algorithms live in yubi.brief.
+@app.command()
+def brief(
+    case: CaseArgument = None,
+    lang: Annotated[
+        str, typer.Option("--lang", help="Language of the brief: en or ko (any with a catalog).")
+    ] = "en",
+    out: Annotated[
+        str, typer.Option("--out", "-o", help="Folder to write the brief to (created if missing).")
+    ] = "out",
+    pdf: Annotated[bool, typer.Option("--pdf", help="Also write a PDF (A4, WeasyPrint).")] = False,
+    samples: Annotated[
+        int, typer.Option("--samples", "-n", help="Trajectories of the simulation run.")
+    ] = 100_000,
+    seed: Annotated[int, typer.Option(help="Seed of the run and the sensitivity analyses.")] = 0,
+    sampler: Annotated[str, typer.Option(help="mc, lhs or sobol.")] = "mc",
+    month: Annotated[
+        str | None,
+        typer.Option("--month", "-m", help="YYYY-MM the impacts and sensitivity report "
+                     "(default: the first December a year or more into the horizon)."),
+    ] = None,
+    outputs: Annotated[
+        str | None,
+        typer.Option("--outputs", help="Comma-separated key outputs for the bottom line and "
+                     "the sensitivity analysis (default: chosen from the case's impacts)."),
+    ] = None,
+    sobol_samples: Annotated[
+        int, typer.Option("--sobol-samples", help="Sobol' base samples N (0 skips Sobol').")
+    ] = 1024,
+    tornado_samples: Annotated[
+        int, typer.Option("--tornado-samples", help="Tornado replicates (0 skips the tornado).")
+    ] = 2000,
+    timings: Annotated[
+        bool, typer.Option("--timings", help="Print the time each step took to stderr.")
+    ] = False,
+) -> None:
+    """Write the brief of a case: self-contained HTML (and PDF) in English or Korean."""
+    import time
+
+    from yubi.brief import BriefSettings, Timings, load_translations, prepare, write_brief
+
+    load_translations(lang)  # an unknown language fails before any work is done
+    steps = Timings()
+    steps.steps.append(("start-up (imports, CPU)", time.process_time()))
+    with steps.step("load case"):
+        compiled = load_case(case)
+    key_outputs = tuple(o.strip() for o in outputs.split(",") if o.strip()) if outputs else None
+    settings = BriefSettings(samples=samples, seed=seed, sampler=sampler, month=month,
+                             key_outputs=key_outputs or None, sobol_samples=sobol_samples,
+                             tornado_samples=tornado_samples)
+    analyses = prepare(compiled, settings, [lang], steps)
+    files = write_brief(compiled, out, language=lang, pdf=pdf, analyses=analyses)
+    errors = Console(stderr=True)
+    if timings:
+        errors.print(f"timings:\n{escape(steps.report())}", highlight=False)
+    else:
+        errors.print(f"[dim]brief done in {steps.total:.1f} s (--timings for the steps)[/dim]")
+    written = [files.html] + ([files.pdf] if files.pdf is not None else [])
+    typer.echo("brief written to:\n" + "\n".join(f"  {path}" for path in written))

@@ -1,0 +1,69 @@
+"""``yubi brief``: writes the files and says where; bad input is one line and exit code 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from yubi.cli import main
+
+SMALL = ["--samples", "4000", "--sobol-samples", "64", "--tornado-samples", "100"]
+HARBOUR = str(Path(__file__).parent / "harbour.yaml")
+
+
+def test_brief_writes_html_and_pdf_and_prints_where(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["brief", HARBOUR, "--lang", "ko", "--pdf", "--out", str(tmp_path),
+                 "--timings", *SMALL])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    html = tmp_path / "harbour-test-brief.ko.html"
+    pdf = tmp_path / "harbour-test-brief.ko.pdf"
+    assert html.exists() and pdf.exists() and pdf.read_bytes().startswith(b"%PDF")
+    assert out.splitlines()[-2:] == [f"  {html}", f"  {pdf}"]
+    for step in ("load case", "simulate", "sensitivity", "charts", "PDF (ko)", "total"):
+        assert step in err
+
+
+def test_brief_without_pdf_writes_only_html(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["brief", HARBOUR, "--out", str(tmp_path / "new"), "--outputs",
+                 "income_krw", "--month", "2025-09", *SMALL])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert sorted(p.name for p in (tmp_path / "new").iterdir()) == ["harbour-test-brief.en.html"]
+    html = (tmp_path / "new" / "harbour-test-brief.en.html").read_text(encoding="utf-8")
+    assert "Key figures by September 2025" in html
+    assert "--month 2025-09 --outputs income_krw" in html
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--lang", "xx"], "no translation for language 'xx'; available: en, ko"),
+        (["--month", "2031-01"], "month 2031-01 is outside the horizon"),
+        (["--outputs", "nope"], 'no output "nope"'),
+        (["--samples", "0"], "samples must be between 1 and"),
+        (["--sampler", "foo"], "sampler must be one of mc, lhs, sobol"),
+        (["--sobol-samples", "-1"], "sensitivity sample sizes must be zero (skip) or positive"),
+    ],
+    ids=["language", "month", "output", "samples", "sampler", "sobol"],
+)
+def test_bad_input_is_one_line_and_exit_code_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], arguments: list[str], message: str,
+) -> None:
+    code = main(["brief", HARBOUR, "--out", str(tmp_path), *SMALL, *arguments])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1
+    assert message in err
+    assert not list(tmp_path.iterdir())
+
+
+def test_out_must_be_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "file.txt"
+    target.write_text("x")
+    code = main(["brief", HARBOUR, "--out", str(target), *SMALL])
+    assert code == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
