@@ -396,15 +396,18 @@ def _quantiles(
     result = np.full((months, outputs, slots, len(PROBABILITIES)), np.nan)
     if not windows:
         return result
-    # All windows end to end: cumulative counts restart at each series, buckets run on.
+    # All windows end to end; only non-empty buckets matter for ranks, so keep just those
+    # (a 0/1 output's window spans thousands of empty buckets between 0 and 1).
     lengths = np.array([window.size for window in windows])
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    cumulative = np.cumsum(np.concatenate(windows))
-    before = np.concatenate([[0], cumulative[starts[1:] - 1]])
-    within = cumulative - np.repeat(before, lengths)
-    all_keys = np.repeat(np.array(row_ids) * stride, lengths) + within
-    buckets = np.repeat(np.array(firsts) - starts, lengths) + np.arange(lengths.sum())
-    all_values = bucket_values()[buckets]
+    flat = np.concatenate(windows)
+    filled = np.flatnonzero(flat)
+    owner = np.searchsorted(starts, filled, side="right") - 1
+    totals = np.add.reduceat(flat, starts)
+    before = np.concatenate([[0], np.cumsum(totals)[:-1]])
+    within = np.cumsum(flat[filled]) - before[owner]
+    all_keys = np.array(row_ids)[owner] * stride + within
+    all_values = bucket_values()[np.array(firsts)[owner] + filled - starts[owner]]
     rows = np.arange(months * outputs * slots).reshape(months, outputs, slots)
     available = np.maximum(count - 1, 0).astype(np.float64)
     integer_series = np.broadcast_to(integer[None, :, None], minimum.shape)
