@@ -11,9 +11,8 @@ import shutil
 import subprocess
 import time
 
-from common import HERE, Figure, median_time, run_python
-
 import yubi
+from common import HERE, Figure, median_time, run_python
 
 TRAJECTORIES_1M = 1_000_000
 
@@ -28,7 +27,8 @@ def throughput(samples: int = TRAJECTORIES_1M, repeats: int = 3) -> Figure:
         f"{rate / 1e6:.1f} M trajectory-months/s ({seconds:.2f} s)",
         "≥ 10 M/s on 2 cores",
         "met" if rate >= 10e6 else "NOT met",
-        f"{len(case.outputs)} outputs, {len(case.variables)} quantities and flows, default parallelism",
+        f"{len(case.outputs)} outputs, {len(case.variables)} quantities and flows, "
+        "default parallelism",
     )
 
 
@@ -67,7 +67,8 @@ def versus_hand_numpy(samples: int = 262_144, repeats: int = 3) -> list[Figure]:
             f"{ratio:.2f}×",
             "≤ 1.5×",
             "met" if ratio <= 1.5 else "NOT met",
-            f"engine {samples * months / engine / 1e6:.1f} M/s on the same {samples:,} trajectories",
+            f"engine {samples * months / engine / 1e6:.1f} M/s "
+            f"on the same {samples:,} trajectories",
         ),
     ]
 
@@ -120,7 +121,9 @@ def _squiggle_seconds(samples: int, repeats: int) -> float | None:
     package = work / "node_modules" / "@quri" / "squiggle-lang"
     if not package.exists():
         work.mkdir(exist_ok=True)
-        (work / "package.json").write_text('{"name": "yubi-bench", "private": true, "type": "module"}')
+        (work / "package.json").write_text(
+            '{"name": "yubi-bench", "private": true, "type": "module"}'
+        )
         result = subprocess.run(["npm", "install", "--silent", "@quri/squiggle-lang@0.10.0"],
                                 cwd=work, capture_output=True, timeout=600)
         if result.returncode != 0:
@@ -133,7 +136,8 @@ def _squiggle_seconds(samples: int, repeats: int) -> float | None:
         "const times = [];\n"
         f"for (let i = 0; i < {repeats + 1}; i++) {{\n"
         "  const t0 = performance.now();\n"
-        f"  const out = await run(code, {{ environment: {{ sampleCount: {samples}, xyPointLength: 1000, seed: String(i) }} }});\n"
+        "  const out = await run(code, { environment: "
+        f"{{ sampleCount: {samples}, xyPointLength: 1000, seed: String(i) }} }});\n"
         "  if (!out.result.ok) { throw new Error(out.result.value.toString()); }\n"
         "  times.push((performance.now() - t0) / 1000);\n"
         "}\n"

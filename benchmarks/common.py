@@ -27,7 +27,10 @@ class Figure:
     note: str = ""
 
     def row(self) -> str:
-        return f"| {self.name} | {self.measured} | {self.reference} | {self.verdict} | {self.note} |"
+        return (
+            f"| {self.name} | {self.measured} | {self.reference} "
+            f"| {self.verdict} | {self.note} |"
+        )
 
 
 def median_time(function: Callable[[], object], repeats: int = 5, warmup: int = 1) -> float:

@@ -1,4 +1,6 @@
-"""yubi (유비무환, 有備無患): strategic scenario analysis — be prepared, and there is nothing to fear.
+"""yubi (유비무환, 有備無患): strategic scenario analysis.
+
+Be prepared, and there is nothing to fear.
 
 A case file declares uncertain quantities (each with its source), monthly dynamics and
 scenario branches; :func:`simulate` runs it as a vectorized Monte Carlo and summarizes every

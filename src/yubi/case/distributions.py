@@ -9,12 +9,14 @@ Inverse CDFs come from :mod:`scipy.special` and :mod:`scipy.stats`. Where SciPy'
 (the incomplete-beta and -gamma inverses, about 1.5 µs and 0.4 µs a draw), the inverse is
 tabulated once per distribution at :data:`TABLE_POINTS` equally spaced probabilities and
 interpolated linearly (a few ns a draw); the first and last :data:`EXACT_EDGE_CELLS` cells,
-where the inverse CDF is steepest, are computed exactly. The interpolation error is checked against SciPy in tests. Discrete distributions invert
-their tabulated CDF exactly with :func:`numpy.searchsorted`.
+where the inverse CDF is steepest, are computed exactly. The interpolation error is checked
+against SciPy in tests. Discrete distributions invert their tabulated CDF exactly with
+:func:`numpy.searchsorted`.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -111,12 +113,16 @@ class Marginal:
 
     def _direct_ppf(self, u: FloatArray) -> FloatArray:
         p = self.parameters
+        direct: FloatArray
         if self.kind == "normal":
-            return p["mean"] + p["sd"] * special.ndtri(u)
+            direct = p["mean"] + p["sd"] * special.ndtri(u)
+            return direct
         if self.kind == "lognormal":
-            return p["median"] * np.exp(p["sigma"] * special.ndtri(u))
+            direct = p["median"] * np.exp(p["sigma"] * special.ndtri(u))
+            return direct
         if self.kind == "uniform":
-            return p["low"] + (p["high"] - p["low"]) * u
+            direct = p["low"] + (p["high"] - p["low"]) * u
+            return direct
         if self.kind == "triangular":
             return _triangular_ppf(p["low"], p["mode"], p["high"], u)
         result: FloatArray = self.frozen.ppf(u)
@@ -279,7 +285,9 @@ def _tabulate(frozen: Any) -> tuple[FloatArray, FloatArray]:
     return knots, np.asarray(frozen.ppf(knots), dtype=np.float64)
 
 
-def _interpolated_ppf(frozen: Any, table: tuple[FloatArray, FloatArray], u: FloatArray) -> FloatArray:
+def _interpolated_ppf(
+    frozen: Any, table: tuple[FloatArray, FloatArray], u: FloatArray
+) -> FloatArray:
     _, values = table
     cells = TABLE_POINTS - 1
     position = u * cells
@@ -302,7 +310,7 @@ def _triangular_ppf(low: float, mode: float, high: float, u: FloatArray) -> Floa
 
 
 def _ordered(*values: float, strict: bool = True) -> None:
-    for a, b in zip(values, values[1:], strict=False):
+    for a, b in itertools.pairwise(values):
         if a > b or (strict and a == b):
             relation = "below" if strict else "at most"
             raise ValueError(f"{_short(a)} must be {relation} {_short(b)}")

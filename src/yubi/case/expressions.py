@@ -26,7 +26,7 @@ import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -255,7 +255,9 @@ def _check_size(text: str) -> None:
             depth += 1
             deepest = max(deepest, depth)
             if deepest > MAX_NESTING:
-                raise ExpressionError(f"expression nested too deeply (over {MAX_NESTING})", position)
+                raise ExpressionError(
+                    f"expression nested too deeply (over {MAX_NESTING})", position
+                )
         elif char in ")]}":
             depth -= 1
 
@@ -353,7 +355,9 @@ class _Compiler:
         exponent, exponent_unit = self.visit(exponent_node)
         if base_unit is None or base_unit.is_dimensionless:
             if exponent_unit is not None and not exponent_unit.is_dimensionless:
-                raise self.fail(exponent_node, f"an exponent must be dimensionless, not {exponent_unit}")
+                raise self.fail(
+                    exponent_node, f"an exponent must be dimensionless, not {exponent_unit}"
+                )
             return _fold(_numeric(np.power), base, exponent), base_unit
         literal = _literal_number(exponent_node)
         if literal is None:
@@ -557,9 +561,12 @@ _NUMEXPR_UNARY = {"abs": "abs", "exp": "exp", "log": "log", "log10": "log10",
 def _pure(node: ast.AST) -> bool:
     """No random draws and no scenario() anywhere below ``node``."""
     for child in ast.walk(node):
-        if isinstance(child, ast.Call) and isinstance(child.func, ast.Name):
-            if child.func.id == "scenario" or FUNCTIONS[child.func.id].stochastic:
-                return False
+        if (
+            isinstance(child, ast.Call)
+            and isinstance(child.func, ast.Name)
+            and (child.func.id == "scenario" or FUNCTIONS[child.func.id].stochastic)
+        ):
+            return False
     return True
 
 
@@ -642,7 +649,7 @@ class _NumexprBuilder:
     def visit(self, node: ast.AST) -> Any:
         e = self.nodes
         if isinstance(node, ast.Constant):
-            return e.ConstantNode(float(node.value))
+            return e.ConstantNode(float(cast(float, node.value)))
         if isinstance(node, ast.Name):
             return self.variables[node.id]
         if isinstance(node, ast.UnaryOp):
@@ -655,9 +662,11 @@ class _NumexprBuilder:
             return -operand if isinstance(node.op, ast.USub) else operand
         if isinstance(node, ast.BinOp):
             left, right = self.value(node.left), self.value(node.right)
-            operations = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
-                          ast.Mult: lambda a, b: a * b, ast.Div: lambda a, b: a / b,
-                          ast.Mod: lambda a, b: a % b, ast.Pow: lambda a, b: a**b}
+            operations: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
+                ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
+                ast.Mult: lambda a, b: a * b, ast.Div: lambda a, b: a / b,
+                ast.Mod: lambda a, b: a % b, ast.Pow: lambda a, b: a**b,
+            }
             return operations[type(node.op)](left, right)
         if isinstance(node, ast.Compare):
             return self.compare(node)
@@ -675,9 +684,11 @@ class _NumexprBuilder:
         raise NotImplementedError(type(node).__name__)
 
     def compare(self, node: ast.Compare) -> Any:
-        operations = {ast.Lt: lambda a, b: a < b, ast.LtE: lambda a, b: a <= b,
-                      ast.Gt: lambda a, b: a > b, ast.GtE: lambda a, b: a >= b,
-                      ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b}
+        operations: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
+            ast.Lt: lambda a, b: a < b, ast.LtE: lambda a, b: a <= b,
+            ast.Gt: lambda a, b: a > b, ast.GtE: lambda a, b: a >= b,
+            ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b,
+        }
         operands = [self.value(item) for item in [node.left, *node.comparators]]
         result = None
         for index, op in enumerate(node.ops):

@@ -201,7 +201,9 @@ def _subject(tree: Any, path: Sequence[str | int]) -> str:
 def _node_at(tree: Any, path: Sequence[str | int]) -> Any:
     node = tree
     for part in path:
-        if (isinstance(node, CommentedMap) and part in node) or (isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node)):
+        if (isinstance(node, CommentedMap) and part in node) or (
+            isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node)
+        ):
             node = node[part]
     return node
 

@@ -247,7 +247,9 @@ class _CaseCompiler:
         self._check_sources()
         self._check_priors()
         self.inputs.append(
-            InputColumn("scenario", schema.LocalText(en="Scenario", ko="시나리오"), None, "scenario")
+            InputColumn(
+                "scenario", schema.LocalText(en="Scenario", ko="시나리오"), None, "scenario"
+            )
         )
         scenarios = self._scenarios()
         self._declare_units()
@@ -298,7 +300,7 @@ class _CaseCompiler:
             elif starts is not None and isinstance(starts.month, int | float):
                 start_month = float(starts.month)
             elif starts is not None and starts.month is not None:
-                path = ["scenarios", index, "starts", "month"]
+                path: list[str | int] = ["scenarios", index, "starts", "month"]
                 start_marginal = self._marginal(starts.month, None, path, scenario.id)
                 start_column = len(self.inputs)
                 self.inputs.append(
@@ -343,7 +345,9 @@ class _CaseCompiler:
                              self._path(section, name), name)
         if name in BUILTINS or name in self._claimed:
             where = (
-                "a built-in name" if name in BUILTINS else f"already defined in {self._claimed[name]}"
+                "a built-in name"
+                if name in BUILTINS
+                else f"already defined in {self._claimed[name]}"
             )
             raise self.error(f'"{name}" is {where}', self._path(section, name), name)
         self._claimed[name] = section
@@ -358,9 +362,12 @@ class _CaseCompiler:
         # Quantities are fixed per trajectory: they read other quantities, never the month.
         quantity_names = {n: self.units[n] for n in self.file.quantities}
         dynamic_names = self._dynamic_names()
-        drafts: dict[str, tuple[str, Any, Definition, dict[int, Definition], int | None]] = {}
+        drafts: dict[
+            str,
+            tuple[Literal["quantity", "flow"], Any, Definition, dict[int, Definition], int | None],
+        ] = {}
         for name, quantity in self.file.quantities.items():
-            path = ["quantities", name]
+            path: list[str | int] = ["quantities", name]
             base = self._definition(quantity, path, name, quantity_names)
             column = self._column_for(name, quantity.label, base, quantity)
             drafts[name] = ("quantity", quantity, base, {}, column)
@@ -498,7 +505,7 @@ class _CaseCompiler:
         initial_names = {n: self.units[n] for n in self.file.quantities}
         specs = []
         for name, stock in self.file.dynamics.stocks.items():
-            path = ["dynamics", "stocks", name]
+            path: list[str | int] = ["dynamics", "stocks", name]
             initial_text = stock.initial if isinstance(stock.initial, str) else repr(stock.initial)
             initial = self._expression(initial_text, path + ["initial"], name, initial_names)
             self._unit_matches(initial, name, path + ["initial"])

@@ -331,9 +331,13 @@ class Start(_Strict):
             raise ValueError("give exactly one of month or event")
         if isinstance(self.month, str) and not RANGE_PATTERN.match(self.month):
             raise ValueError(f'month {self.month!r} is neither a number nor a range "6 to 18"')
-        if self.month is not None and not isinstance(self.month, float | int):
-            if not self.source and not self.assumption:
-                raise ValueError('an uncertain start needs a source or an "assumption:"')
+        if (
+            self.month is not None
+            and not isinstance(self.month, float | int)
+            and not self.source
+            and not self.assumption
+        ):
+            raise ValueError('an uncertain start needs a source or an "assumption:"')
         return self
 
 

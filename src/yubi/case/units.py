@@ -30,7 +30,11 @@ _TIME_SCALES: dict[str, float] = {
     "days": 12.0 / 365.25,
 }
 _SCALE_WORDS: dict[str, float] = {"%": 0.01, "percent": 0.01}
-_TOKEN = re.compile(r"\s*(?:(?P<op>[*/])|(?P<num>\d+(?:\.\d+)?(?:e[+-]?\d+)?)|(?P<word>%|[A-Za-z_][A-Za-z_0-9]*)(?:\^(?P<exp>-?\d+))?)")
+_TOKEN = re.compile(
+    r"\s*(?:(?P<op>[*/])"
+    r"|(?P<num>\d+(?:\.\d+)?(?:e[+-]?\d+)?)"
+    r"|(?P<word>%|[A-Za-z_][A-Za-z_0-9]*)(?:\^(?P<exp>-?\d+))?)"
+)
 
 
 class UnitError(ValueError):

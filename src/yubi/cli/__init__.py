@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except Exception as error:  # noqa: BLE001 - the last line of defence
+    except Exception as error:
         if os.environ.get("YUBI_DEBUG"):
             traceback.print_exc()
         print(
@@ -57,15 +57,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _register_commands() -> None:
     # Imported for their side effect of adding commands to `app`.
-    from yubi.cli import core  # noqa: F401
-    try:
-        from yubi.cli import analysis  # noqa: F401
-    except ImportError:  # not every part is installed in every checkout
-        pass
-    try:
-        from yubi.cli import store  # noqa: F401
-    except ImportError:
-        pass
+    from yubi.cli import analysis, core, store  # noqa: F401
 
 
 def run() -> None:

@@ -57,7 +57,8 @@ def run(
     compiled = load_case(case)
     if as_of is not None:
         compiled = _with_posteriors(compiled, as_of)
-    with progress_bar(samples, enabled=not as_json and samples * len(compiled.months) >= 4e6) as tick:
+    show_progress = not as_json and samples * len(compiled.months) >= 4e6
+    with progress_bar(samples, enabled=show_progress) as tick:
         result = simulate(
             compiled, samples, seed=seed, sampler=_sampler(sampler), workers=workers,
             scheduler=scheduler, trajectories=trajectories, progress=tick,

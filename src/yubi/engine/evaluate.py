@@ -61,7 +61,9 @@ def evaluate_design(
         layout = layout_of(case, part)
         target = start + layout.order
 
-        def keep(month: int, block: NDArray[np.float64], target: NDArray[np.int64] = target) -> None:
+        def keep(
+            month: int, block: NDArray[np.float64], target: NDArray[np.int64] = target
+        ) -> None:
             if month in position:
                 result[:, target, position[month]] = block
 

@@ -65,7 +65,9 @@ def chunk_design(
     numpy.ndarray
         ``(rows, dimensions)`` uniforms in (0, 1).
     """
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(_DESIGN_STREAM, chunk_index)))
+    rng = np.random.default_rng(
+        np.random.SeedSequence(seed, spawn_key=(_DESIGN_STREAM, chunk_index))
+    )
     if sampler == "mc":
         design = rng.random((rows, dimensions))
     elif sampler == "lhs":
