@@ -33,12 +33,11 @@ from yubi.analysis.sensitivity._problem import (
     base_effects,
     cached,
     constant_note,
+    evaluate_points,
     make_result,
     subseed,
 )
 from yubi.analysis.sensitivity._result import SensitivityResult
-from yubi.engine.evaluate import evaluate_design
-from yubi.engine.sampling import gaussian_copula
 
 __all__ = ["LEVELS", "run_morris"]
 
@@ -73,16 +72,7 @@ def run_morris(problem: Problem, samples: int, seed: int) -> dict[str, Sensitivi
             warnings.simplefilter("ignore")
             points = morris_sample.sample(salib_problem, trajectories, num_levels=LEVELS,
                                           seed=subseed(seed, "design"))
-        design = problem.full_design(points)
-        if problem.correlated:
-            assert case.correlation is not None
-            design = gaussian_copula(design, case.correlation)
-        months = problem.month_indices
-        outputs = evaluate_design(case, design, seed=subseed(seed, "noise"), months=months)
-        check = None
-        if problem.noisy:
-            check = evaluate_design(case, design[0::stride], seed=subseed(seed, "noise_check"),
-                                    months=months)
+        design, outputs, check = evaluate_points(case, problem, points, seed, stride)
         rows = design.shape[0] + (trajectories if check is not None else 0)
         return _Runs(points, outputs, check, rows, time.perf_counter() - started)
 

@@ -321,6 +321,28 @@ def scenario_midpoints(case: Case) -> dict[int, float]:
 
 
 # -- evaluation ------------------------------------------------------------------------------
+def evaluate_points(
+    case: Case, problem: Problem, points: NDArray[np.float64], seed: int, stride: int
+) -> tuple[NDArray[np.float64], dict[str, NDArray[np.float64]], Any]:
+    """SALib's points → the full design (correlated where the case says so) → the outputs at
+    the analysed months, plus, for a noisy case, a second evaluation of every ``stride``-th
+    point with fresh noise (``None`` otherwise) that measures the month-by-month chance."""
+    from yubi.engine.sampling import gaussian_copula
+
+    design = problem.full_design(points)
+    if problem.correlated:
+        assert case.correlation is not None
+        # Row by row, within groups: every point stays a draw of the joint law.
+        design = gaussian_copula(design, case.correlation)
+    months = problem.month_indices
+    outputs = evaluate_design(case, design, seed=subseed(seed, "noise"), months=months)
+    check = None
+    if problem.noisy:
+        check = evaluate_design(case, design[0::stride], seed=subseed(seed, "noise_check"),
+                                months=months)
+    return design, outputs, check
+
+
 def evaluate_blocks(
     case: Case, blocks: Sequence[FloatArray], *, seed: int, months: Sequence[int]
 ) -> list[dict[str, FloatArray]]:

@@ -55,13 +55,12 @@ from yubi.analysis.sensitivity._problem import (
     base_effects,
     cached,
     constant_note,
+    evaluate_points,
     make_result,
     noise_note,
     subseed,
 )
 from yubi.analysis.sensitivity._result import InputEffect, SensitivityResult
-from yubi.engine.evaluate import evaluate_design
-from yubi.engine.sampling import gaussian_copula
 
 __all__ = ["base_samples", "run_sobol"]
 
@@ -99,17 +98,7 @@ def run_sobol(problem: Problem, samples: int, seed: int) -> dict[str, Sensitivit
             points = sobol_sample.sample(problem.salib_problem(groups=groups), base,
                                          calc_second_order=False, scramble=True,
                                          seed=subseed(seed, "design"))
-        design = problem.full_design(points)
-        if problem.correlated:
-            assert case.correlation is not None
-            # Row by row, within groups: A, B and every AB_g stay draws of the joint law.
-            design = gaussian_copula(design, case.correlation)
-        months = problem.month_indices
-        outputs = evaluate_design(case, design, seed=subseed(seed, "noise"), months=months)
-        check = None
-        if problem.noisy:
-            check = evaluate_design(case, design[0::stride], seed=subseed(seed, "noise_check"),
-                                    months=months)
+        design, outputs, check = evaluate_points(case, problem, points, seed, stride)
         rows = design.shape[0] + (base if check is not None else 0)
         return _Runs(design[:, list(problem.columns)], outputs, check, rows,
                      time.perf_counter() - started)
