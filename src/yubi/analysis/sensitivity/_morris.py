@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 from SALib.analyze import morris as morris_analyze
@@ -35,6 +35,7 @@ from yubi.analysis.sensitivity._problem import (
     constant_note,
     evaluate_points,
     make_result,
+    results_by_month,
     subseed,
 )
 from yubi.analysis.sensitivity._result import SensitivityResult
@@ -80,14 +81,10 @@ def run_morris(problem: Problem, samples: int, seed: int) -> dict[str, Sensitivi
     runs: _Runs
     runs, hit = cached("morris", case, key, compute)
     elapsed = 0.0 if hit else runs.elapsed
-
-    results = {}
-    for position, month in enumerate(problem.months):
-        started = time.perf_counter()
-        result = _month_result(problem, position, runs, groups, trajectories, seed)
-        results[month] = replace(result, elapsed=elapsed + time.perf_counter() - started)
-        elapsed = 0.0
-    return results
+    return results_by_month(
+        problem, elapsed,
+        lambda position: _month_result(problem, position, runs, groups, trajectories, seed),
+    )
 
 
 def _month_result(

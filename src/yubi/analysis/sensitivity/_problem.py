@@ -321,6 +321,23 @@ def scenario_midpoints(case: Case) -> dict[int, float]:
 
 
 # -- evaluation ------------------------------------------------------------------------------
+def results_by_month(
+    problem: Problem, elapsed: float, month_result: Callable[[int], SensitivityResult]
+) -> dict[str, SensitivityResult]:
+    """``month_result(position)`` for each analysed month, timed; the shared evaluations'
+    ``elapsed`` seconds are counted by the first month only."""
+    import time
+    from dataclasses import replace
+
+    results = {}
+    for position, month in enumerate(problem.months):
+        started = time.perf_counter()
+        result = month_result(position)
+        results[month] = replace(result, elapsed=elapsed + time.perf_counter() - started)
+        elapsed = 0.0
+    return results
+
+
 def evaluate_points(
     case: Case, problem: Problem, points: NDArray[np.float64], seed: int, stride: int
 ) -> tuple[NDArray[np.float64], dict[str, NDArray[np.float64]], Any]:

@@ -37,7 +37,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 from SALib.analyze import sobol as sobol_analyze
@@ -58,6 +58,7 @@ from yubi.analysis.sensitivity._problem import (
     evaluate_points,
     make_result,
     noise_note,
+    results_by_month,
     subseed,
 )
 from yubi.analysis.sensitivity._result import InputEffect, SensitivityResult
@@ -107,13 +108,10 @@ def run_sobol(problem: Problem, samples: int, seed: int) -> dict[str, Sensitivit
     runs: _Runs
     runs, hit = cached("sobol", case, key, compute)
     elapsed = 0.0 if hit else runs.elapsed
-    results = {}
-    for position, month in enumerate(problem.months):
-        started = time.perf_counter()
-        result = _month_result(problem, position, runs, groups, base, seed)
-        results[month] = replace(result, elapsed=elapsed + time.perf_counter() - started)
-        elapsed = 0.0  # shared evaluations are counted by the first month only
-    return results
+    return results_by_month(
+        problem, elapsed,
+        lambda position: _month_result(problem, position, runs, groups, base, seed),
+    )
 
 
 def _month_result(
