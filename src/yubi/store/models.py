@@ -81,6 +81,15 @@ class Base(DeclarativeBase):
     pass
 
 
+class _Recorded:
+    """When, by whom and under which audit entry a row was written (rows are never updated:
+    a correction is a new row). The columns come last in each table."""
+
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, sort_order=100)
+    recorded_by: Mapped[str] = mapped_column(String(NAME), sort_order=101)
+    audit_id: Mapped[int] = mapped_column(ForeignKey("audit_log.id"), sort_order=102)
+
+
 class AuditEntry(Base):
     """Who did what, when: one row per change (an import of many items is one change)."""
 
@@ -128,7 +137,7 @@ class Run(Base):
     recorded_by: Mapped[str] = mapped_column(String(NAME))
 
 
-class EvidenceRow(Base):
+class EvidenceRow(_Recorded, Base):
     """One version of one evidence item (see :mod:`yubi.store.evidence` for the fields)."""
 
     __tablename__ = "evidence"
@@ -155,12 +164,9 @@ class EvidenceRow(Base):
     group_id: Mapped[str | None] = mapped_column(String(ITEM_ID))
     retracted: Mapped[bool] = mapped_column(Boolean, default=False)
     note: Mapped[str | None] = mapped_column(Text)
-    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    recorded_by: Mapped[str] = mapped_column(String(NAME))
-    audit_id: Mapped[int] = mapped_column(ForeignKey("audit_log.id"))
 
 
-class Question(Base):
+class Question(_Recorded, Base):
     """One version of a forecasting question (from a case's threshold, or an analyst's)."""
 
     __tablename__ = "questions"
@@ -178,12 +184,9 @@ class Question(Base):
     output_id: Mapped[str | None] = mapped_column(String(64))
     threshold_id: Mapped[str | None] = mapped_column(String(64))
     month: Mapped[str | None] = mapped_column(String(7))
-    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    recorded_by: Mapped[str] = mapped_column(String(NAME))
-    audit_id: Mapped[int] = mapped_column(ForeignKey("audit_log.id"))
 
 
-class Prediction(Base):
+class Prediction(_Recorded, Base):
     """A probability for a question, by an analyst or by the model (``run_id`` set)."""
 
     __tablename__ = "predictions"
@@ -196,12 +199,9 @@ class Prediction(Base):
     probability: Mapped[float] = mapped_column(Float)
     made_on: Mapped[dt.date] = mapped_column(Date)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
-    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    recorded_by: Mapped[str] = mapped_column(String(NAME))
-    audit_id: Mapped[int] = mapped_column(ForeignKey("audit_log.id"))
 
 
-class Resolution(Base):
+class Resolution(_Recorded, Base):
     """How a question resolved; a later row for the same question corrects an earlier one."""
 
     __tablename__ = "resolutions"
@@ -214,6 +214,3 @@ class Resolution(Base):
     value: Mapped[float | None] = mapped_column(Float)
     resolved_on: Mapped[dt.date] = mapped_column(Date)
     source: Mapped[str] = mapped_column(Text)
-    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    recorded_by: Mapped[str] = mapped_column(String(NAME))
-    audit_id: Mapped[int] = mapped_column(ForeignKey("audit_log.id"))
