@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -29,8 +29,10 @@ if TYPE_CHECKING:
 __all__ = [
     "Analyses",
     "BriefSettings",
+    "StepListener",
     "Timings",
     "binary_outputs",
+    "can_fork",
     "default_key_month",
     "default_key_outputs",
     "run_analyses",
@@ -40,14 +42,29 @@ KEY_OUTPUTS = 3
 SAMPLERS = ("mc", "lhs", "sobol")
 
 
+class StepListener(Protocol):
+    """Told when each step starts (e.g. a progress bar: :class:`yubi.cli.progress.StepBar`)."""
+
+    def start(self, name: str) -> None: ...
+
+    def trajectories(self, total: int) -> Callable[[int], None]: ...
+
+
 @dataclass
 class Timings:
-    """Wall-clock seconds per step, in the order the steps ran."""
+    """Wall-clock seconds per step, in the order the steps ran.
+
+    ``listener``, when set, is told as each step starts and follows the simulation's
+    trajectories (see :class:`StepListener`).
+    """
 
     steps: list[tuple[str, float]] = field(default_factory=list)
+    listener: StepListener | None = field(default=None, repr=False, compare=False)
 
     @contextmanager
     def step(self, name: str) -> Iterator[None]:
+        if self.listener is not None:
+            self.listener.start(name)
         start = time.perf_counter()
         try:
             yield
@@ -188,45 +205,48 @@ def run_analyses(
     Parameters
     ----------
     alongside
-        Work that needs the run but not the sensitivity analyses (drawing the fan charts):
-        it is called with the analyses so far (no sensitivity results yet) in a forked
-        process while this one runs the sensitivity analyses, and its return value is kept
-        in :attr:`Analyses.alongside`. Where ``fork`` is unavailable it runs afterwards.
+        Work that needs the run and the tornado analyses but not the Sobol' analysis
+        (drawing the fan and tornado charts): it is called with the analyses so far (no
+        Sobol' results yet) in a forked process while this one runs the Sobol' analysis (the
+        longest), and its return value is kept in :attr:`Analyses.alongside`. Where
+        ``fork`` is unavailable it runs afterwards.
     """
     timings = timings or Timings()
     month = settings.month or default_key_month(case)
     case.month_index(month)  # raises a CaseError naming the horizon when outside it
     with timings.step("simulate"):
+        follow = timings.listener.trajectories(settings.samples) if timings.listener else None
         result = simulate(case, settings.samples, seed=settings.seed,
-                          sampler=_sampler(settings.sampler))
+                          sampler=_sampler(settings.sampler), progress=follow)
     binary = binary_outputs(result)
     key_outputs = settings.key_outputs or default_key_outputs(case, binary)
     for output in key_outputs:
         case.output(output)  # raises a CaseError listing the outputs when unknown
-    analyses = Analyses(case, settings, result, month, tuple(key_outputs), binary, {}, {},
-                        timings)
-    side = _Alongside(alongside, analyses) if alongside is not None else None
-    sobol: dict[str, SensitivityResult] = {}
     tornadoes: dict[str, SensitivityResult] = {}
-    if settings.sobol_samples:
-        with timings.step("sensitivity: Sobol'"):
-            for output in key_outputs:
-                sobol[output] = analyze(case, output=output, month=month, method="sobol",
-                                        samples=settings.sobol_samples, seed=settings.seed)
     if settings.tornado_samples:
         with timings.step("sensitivity: tornado"):
             for output in key_outputs:
                 tornadoes[output] = tornado(case, output, month, seed=settings.seed,
                                             samples=settings.tornado_samples)
+    analyses = Analyses(case, settings, result, month, tuple(key_outputs), binary, {},
+                        tornadoes, timings)
+    side = _Alongside(alongside, analyses) if alongside is not None else None
+    sobol: dict[str, SensitivityResult] = {}
+    if settings.sobol_samples:
+        with timings.step("sensitivity: Sobol'"):
+            for output in key_outputs:
+                sobol[output] = analyze(case, output=output, month=month, method="sobol",
+                                        samples=settings.sobol_samples, seed=settings.seed)
     extra = None
     if side is not None:
         with timings.step("charts (drawn alongside; waiting)" if side.forked else "charts"):
             extra = side.result()
-    return replace(analyses, sobol=sobol, tornado=tornadoes, alongside=extra)
+    return replace(analyses, sobol=sobol, alongside=extra)
 
 
-def _can_fork() -> bool:
-    # macOS system frameworks are not fork-safe; Windows has no fork.
+def can_fork() -> bool:
+    """Whether work may be forked: on Linux (macOS frameworks are not fork-safe; Windows
+    has no fork)."""
     return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
@@ -241,7 +261,7 @@ class _Alongside:
     def __init__(self, job: Callable[[Analyses], Any], argument: Analyses) -> None:
         self.job = job
         self.argument = argument
-        self.forked = _can_fork()
+        self.forked = can_fork()
         if self.forked:
             context = multiprocessing.get_context("fork")
             self.reader, writer = context.Pipe(duplex=False)

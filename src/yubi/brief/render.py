@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import multiprocessing
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -10,21 +13,27 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from yubi.brief.analyses import Analyses, BriefSettings, Timings, run_analyses
+from yubi.brief.analyses import Analyses, BriefSettings, Timings, can_fork, run_analyses
 from yubi.brief.build import Brief, Outlook, build_brief, draw_outlook
 from yubi.brief.formatting import Formatter
 from yubi.brief.i18n import load_translations
 from yubi.case.model import Case
 from yubi.errors import UsageError
 
-__all__ = ["BriefFiles", "keep_korean_words", "prepare", "render_html", "write_brief",
-           "write_pdf"]
+__all__ = ["HARFBUZZ_PACKAGE", "BriefFiles", "harfbuzz_subset_missing", "keep_korean_words",
+           "prepare", "render_html", "write_brief", "write_briefs", "write_pdf"]
 
 TEMPLATE = "brief.html.j2"
 #: Hangul (jamo, compatibility jamo, syllables) next to another non-space character.
 _HANGUL = "\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3"
 _INSIDE_WORD = re.compile(f"(?<=[{_HANGUL}])(?=[^\\s<>])|(?<=[^\\s<>])(?=[{_HANGUL}])")
 WORD_JOINER = "\u2060"
+#: The Debian package of the library WeasyPrint subsets embedded fonts with.
+HARFBUZZ_PACKAGE = "libharfbuzz-subset0"
+#: The names WeasyPrint (weasyprint.text.ffi) tries for it, in its order.
+_HARFBUZZ_SUBSET = ("libharfbuzz-subset-0", "harfbuzz-subset", "harfbuzz-subset-0.0",
+                    "libharfbuzz-subset.so.0", "libharfbuzz-subset.0.dylib",
+                    "libharfbuzz-subset-0.dll")
 
 
 def keep_korean_words(html: str) -> str:
@@ -67,6 +76,21 @@ def render_html(brief: Brief) -> str:
 
     template = _environment(brief.language).get_template(TEMPLATE)
     return template.render(brief=brief, version=__version__)
+
+
+def harfbuzz_subset_missing() -> bool:
+    """Whether WeasyPrint will subset fonts in pure Python (fontTools) for want of HarfBuzz.
+
+    WeasyPrint opens the library by these names and uses it when it loads; without it the
+    Korean brief's CJK font takes some 30 s to subset instead of about one (issue 7).
+    """
+    for name in _HARFBUZZ_SUBSET:
+        try:
+            ctypes.CDLL(name)
+        except OSError:
+            continue
+        return False
+    return True
 
 
 def write_pdf(html: str, path: Path) -> Path:
@@ -122,24 +146,55 @@ def write_brief(
     analyses
         Reuse analyses already run (e.g. to write the brief in a second language).
     """
-    translations = load_translations(language)  # fails early on an unknown language
-    formatter = Formatter(language, translations)
+    return write_briefs(case, out_dir, [language], settings=settings, pdf=pdf,
+                        analyses=analyses)[0]
+
+
+def write_briefs(
+    case: Case,
+    out_dir: str | Path,
+    languages: Sequence[str],
+    *,
+    settings: BriefSettings | None = None,
+    pdf: bool = False,
+    analyses: Analyses | None = None,
+) -> list[BriefFiles]:
+    """:func:`write_brief` in several languages from one run of the analyses.
+
+    The PDFs (WeasyPrint, one core each) are typeset in parallel forked processes, one per
+    language up to the number of cores, where ``fork`` is available.
+    """
+    formatters = [Formatter(lang, load_translations(lang)) for lang in languages]  # fail early
     folder = Path(out_dir)
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"--out {folder} is a file, not a folder")
     if analyses is None:
-        analyses = prepare(case, settings or BriefSettings(), [language])
+        analyses = prepare(case, settings or BriefSettings(), languages)
     timings = analyses.timings
-    with timings.step(f"tables and tornado charts ({language})"):
-        brief = build_brief(analyses, formatter)
-    with timings.step(f"HTML ({language})"):
-        html = render_html(brief)
-        folder.mkdir(parents=True, exist_ok=True)
-        stem = f"{case.id}-brief.{language}"
-        html_path = folder / f"{stem}.html"
-        html_path.write_text(html, encoding="utf-8")
-    pdf_path = None
+    pages: list[tuple[str, Path]] = []
+    for formatter in formatters:
+        language = formatter.language
+        with timings.step(f"tables and tornado charts ({language})"):
+            brief = build_brief(analyses, formatter)
+        with timings.step(f"HTML ({language})"):
+            html = render_html(brief)
+            folder.mkdir(parents=True, exist_ok=True)
+            stem = f"{case.id}-brief.{language}"
+            html_path = folder / f"{stem}.html"
+            html_path.write_text(html, encoding="utf-8")
+        pages.append((html, html_path.with_suffix(".pdf")))
+    pdfs: list[Path | None] = [None] * len(pages)
     if pdf:
-        with timings.step(f"PDF ({language})"):
-            pdf_path = write_pdf(html, folder / f"{stem}.pdf")
-    return BriefFiles(html_path, pdf_path, timings)
+        with timings.step(f"PDF ({', '.join(languages)})"):
+            pdfs = list(_write_pdfs(pages))
+    return [BriefFiles(html_path.with_suffix(".html"), pdf_path, timings)
+            for (_, html_path), pdf_path in zip(pages, pdfs, strict=True)]
+
+
+def _write_pdfs(pages: Sequence[tuple[str, Path]]) -> list[Path]:
+    workers = min(len(pages), os.cpu_count() or 1)
+    if workers < 2 or not can_fork():
+        return [write_pdf(html, path) for html, path in pages]
+    # fork: the children inherit the imported modules; only the HTML text is sent to them.
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        return pool.starmap(write_pdf, pages)

@@ -63,6 +63,7 @@ def sensitivity(
 ) -> None:
     """Rank the assumptions a result hangs on (Sobol', Morris or tornado), with their sources."""
     from yubi.analysis.sensitivity import METHODS, analyze_months
+    from yubi.cli.progress import step_bar
 
     if method not in METHODS:
         raise UsageError(f"--method must be one of {', '.join(METHODS)}, not {method!r}")
@@ -70,11 +71,16 @@ def sensitivity(
         raise UsageError(f"--lang must be one of {', '.join(LANGUAGES)}, not {lang!r}")
     if top is not None and top < 1:
         raise UsageError(f"--top must be 1 or more, not {top}")
-    compiled = load_case(case)
-    output_id = output if output is not None else compiled.outputs[0].id
-    months = list(dict.fromkeys(month)) if month else [compiled.months[-1]]
-    results = analyze_months(compiled, output_id, months, method, samples, seed,
-                             threshold or "value")
+    with step_bar(2, enabled=not as_json) as bar:
+        if bar is not None:
+            bar.start("loading the case")
+        compiled = load_case(case)
+        output_id = output if output is not None else compiled.outputs[0].id
+        months = list(dict.fromkeys(month)) if month else [compiled.months[-1]]
+        if bar is not None:
+            bar.start(f"{method}: evaluating the design")
+        results = analyze_months(compiled, output_id, months, method, samples, seed,
+                                 threshold or "value")
     ordered = [results[m] for m in months]
     if as_json:
         document = (

@@ -19,7 +19,9 @@ app = command_app()
 def brief(
     case: CaseArgument = None,
     lang: Annotated[
-        str, typer.Option("--lang", help="Language of the brief: en or ko (any with a catalog).")
+        str,
+        typer.Option("--lang", help="Language of the brief: en or ko (any with a catalog); "
+                     "en,ko writes both from one run."),
     ] = "en",
     out: Annotated[
         str, typer.Option("--out", "-o", help="Folder to write the brief to (created if missing).")
@@ -53,23 +55,34 @@ def brief(
     """Write the brief of a case: self-contained HTML (and PDF) in English or Korean."""
     import time
 
-    from yubi.brief import BriefSettings, Timings, load_translations, prepare, write_brief
+    from yubi.brief import BriefSettings, Timings, load_translations, prepare, write_briefs
+    from yubi.brief.render import HARFBUZZ_PACKAGE, harfbuzz_subset_missing
+    from yubi.cli.progress import step_bar
 
-    load_translations(lang)  # an unknown language fails before any work is done
+    languages = list(dict.fromkeys(x.strip() for x in lang.split(",") if x.strip())) or ["en"]
+    for language in languages:
+        load_translations(language)  # an unknown language fails before any work is done
+    if pdf and harfbuzz_subset_missing():
+        typer.echo(f"warning: HarfBuzz's subsetter (Debian package {HARFBUZZ_PACKAGE}) is "
+                   "missing, so the PDF will take several times longer; install it "
+                   "(scripts/system-deps.sh does)", err=True)
     steps = Timings()
     steps.steps.append(("start-up (imports, CPU)", time.process_time()))
-    with steps.step("load case"):
-        compiled = load_case(case)
     key_outputs = tuple(o.strip() for o in outputs.split(",") if o.strip()) if outputs else None
     settings = BriefSettings(samples=samples, seed=seed, sampler=sampler, month=month,
                              key_outputs=key_outputs or None, sobol_samples=sobol_samples,
                              tornado_samples=tornado_samples)
-    analyses = prepare(compiled, settings, [lang], steps)
-    files = write_brief(compiled, out, language=lang, pdf=pdf, analyses=analyses)
+    count = 3 + bool(sobol_samples) + bool(tornado_samples) + 2 * len(languages) + pdf
+    with step_bar(count) as bar:
+        steps.listener = bar
+        with steps.step("load case"):
+            compiled = load_case(case)
+        analyses = prepare(compiled, settings, languages, steps)
+        files = write_briefs(compiled, out, languages, pdf=pdf, analyses=analyses)
     errors = Console(stderr=True)
     if timings:
         errors.print(f"timings:\n{escape(steps.report())}", highlight=False)
     else:
         errors.print(f"[dim]brief done in {steps.total:.1f} s (--timings for the steps)[/dim]")
-    written = [files.html] + ([files.pdf] if files.pdf is not None else [])
+    written = [path for brief in files for path in (brief.html, brief.pdf) if path is not None]
     typer.echo("brief written to:\n" + "\n".join(f"  {path}" for path in written))
