@@ -33,12 +33,11 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-import traceback
 from collections.abc import Iterator, Mapping, MutableMapping
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperCommand, TyperGroup
+from typer.core import TyperGroup
 
 from yubi.errors import YubiInputError
 
@@ -137,8 +136,6 @@ class LazyGroup(TyperGroup):
     :class:`_Commands`; only the help listing is answered from the table.
     """
 
-    _listing = False
-
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.commands = _Commands(self.commands)
@@ -146,17 +143,31 @@ class LazyGroup(TyperGroup):
     def list_commands(self, ctx: Any) -> list[str]:
         return list(self.commands)  # names only: TyperGroup's version reads every command
 
-    def get_command(self, ctx: Any, cmd_name: str) -> Any:
-        if self._listing and cmd_name in COMMANDS:  # `yubi --help`: no module imported
-            return TyperCommand(cmd_name, help=COMMANDS[cmd_name][1])
-        return self.commands.get(cmd_name)
-
     def format_help(self, ctx: Any, formatter: Any) -> None:
-        self._listing = True
-        try:
-            super().format_help(ctx, formatter)
-        finally:
-            self._listing = False
+        # Typer's rich help would import rich.markdown, rich.traceback and pygments (0.2 s,
+        # most of `yubi --help`); the root's help is two panels, drawn in the same style.
+        from rich import box
+        from rich.console import Console
+        from rich.padding import Padding
+        from rich.panel import Panel
+        from rich.table import Table
+
+        console = Console(highlight=False)
+        console.print(f"\n [yellow]Usage:[/] [bold]{ctx.command_path}[/] [OPTIONS] COMMAND "
+                      "[ARGS]...\n")
+        console.print(Padding(self.help or "", (0, 1, 1, 1)))
+        options = [(", ".join(p.opts), str(getattr(p, "help", ""))) for p in self.get_params(ctx)
+                   if getattr(p, "help", None)]
+        panels = {"Options": options,
+                  "Commands": [(name, text) for name, (_, text) in COMMANDS.items()]}
+        for title, rows in panels.items():
+            table = Table.grid(padding=(0, 2), expand=True)
+            table.add_column(style="bold cyan", no_wrap=True)
+            table.add_column(ratio=10)
+            for row in rows:
+                table.add_row(*row)
+            console.print(Panel(table, title=title, title_align="left", border_style="dim",
+                                box=box.ROUNDED))
 
 
 app = command_app(
@@ -203,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as error:
         if os.environ.get("YUBI_DEBUG"):
+            import traceback
+
             traceback.print_exc()
         print(
             f"internal error: {type(error).__name__}: {error} "
