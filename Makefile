@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 OUT    ?= out
+# Extra options for `yubi brief` in `make brief`, e.g. BRIEF_FLAGS=--timings.
+BRIEF_FLAGS ?=
 
 .PHONY: brief run test lint bench system-deps clean
 
@@ -30,7 +32,7 @@ $(VENV)/.all: $(BIN)/yubi
 # one run of the analyses; the two PDFs are typeset in parallel.
 brief: $(VENV)/.all
 	@sh scripts/system-deps.sh fonts
-	$(BIN)/yubi brief --out $(OUT) --pdf --lang en,ko
+	$(BIN)/yubi brief --out $(OUT) --pdf --lang en,ko $(BRIEF_FLAGS)
 
 run: $(BIN)/yubi
 	$(BIN)/yubi run

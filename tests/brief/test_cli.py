@@ -85,7 +85,7 @@ def test_two_languages_from_one_run(tmp_path: Path, capsys: pytest.CaptureFixtur
 def test_warns_once_when_harfbuzz_subsetting_is_missing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("yubi.brief.render.harfbuzz_subset_missing", lambda: True)
+    monkeypatch.setattr("yubi.brief.pdf.harfbuzz_subset_missing", lambda: True)
     code = main(["brief", HARBOUR, "--out", str(tmp_path), "--pdf", *SMALL])
     err = capsys.readouterr().err
     assert code == 0, err

@@ -7,7 +7,6 @@ same case, samples and seed report the same numbers.
 from __future__ import annotations
 
 import multiprocessing
-import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from yubi.analysis.sensitivity import SensitivityResult, analyze, tornado
+from yubi.brief.forking import can_fork
 from yubi.case.model import Case
 from yubi.case.schema import Impact
 from yubi.engine import SimulationResult, simulate
@@ -32,7 +32,6 @@ __all__ = [
     "StepListener",
     "Timings",
     "binary_outputs",
-    "can_fork",
     "default_key_month",
     "default_key_outputs",
     "run_analyses",
@@ -242,12 +241,6 @@ def run_analyses(
         with timings.step("charts (drawn alongside; waiting)" if side.forked else "charts"):
             extra = side.result()
     return replace(analyses, sobol=sobol, alongside=extra)
-
-
-def can_fork() -> bool:
-    """Whether work may be forked: on Linux (macOS frameworks are not fork-safe; Windows
-    has no fork)."""
-    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
 class _Alongside:

@@ -2,49 +2,31 @@
 
 from __future__ import annotations
 
-import ctypes
-import logging
-import multiprocessing
-import os
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from yubi.brief.analyses import Analyses, BriefSettings, Timings, can_fork, run_analyses
+from yubi.brief.analyses import Analyses, BriefSettings, Timings, run_analyses
 from yubi.brief.build import Brief, Outlook, build_brief, draw_outlook
 from yubi.brief.formatting import Formatter
 from yubi.brief.i18n import load_translations
+from yubi.brief.pdf import (
+    HARFBUZZ_PACKAGE,
+    Typesetter,
+    harfbuzz_subset_missing,
+    keep_korean_words,
+    write_pdf,
+)
 from yubi.case.model import Case
 from yubi.errors import UsageError
 
+# keep_korean_words, write_pdf and the HarfBuzz check live in yubi.brief.pdf; named here too.
 __all__ = ["HARFBUZZ_PACKAGE", "BriefFiles", "harfbuzz_subset_missing", "keep_korean_words",
            "prepare", "render_html", "write_brief", "write_briefs", "write_pdf"]
 
 TEMPLATE = "brief.html.j2"
-#: Hangul (jamo, compatibility jamo, syllables) next to another non-space character.
-_HANGUL = "\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3"
-_INSIDE_WORD = re.compile(f"(?<=[{_HANGUL}])(?=[^\\s<>])|(?<=[^\\s<>])(?=[{_HANGUL}])")
-WORD_JOINER = "\u2060"
-#: The Debian package of the library WeasyPrint subsets embedded fonts with.
-HARFBUZZ_PACKAGE = "libharfbuzz-subset0"
-#: The names WeasyPrint (weasyprint.text.ffi) tries for it, in its order.
-_HARFBUZZ_SUBSET = ("libharfbuzz-subset-0", "harfbuzz-subset", "harfbuzz-subset-0.0",
-                    "libharfbuzz-subset.so.0", "libharfbuzz-subset.0.dylib",
-                    "libharfbuzz-subset-0.dll")
-
-
-def keep_korean_words(html: str) -> str:
-    """Forbid line breaks inside Korean words, for WeasyPrint.
-
-    Korean breaks lines between words (at spaces), as CSS ``word-break: keep-all`` asks and
-    browsers do; WeasyPrint ignores ``keep-all`` and breaks between any two syllables. A WORD
-    JOINER (U+2060, invisible, dropped from the PDF's text layer) between the characters of
-    a word containing Hangul keeps it whole.
-    """
-    return _INSIDE_WORD.sub(WORD_JOINER, html)
 
 
 @dataclass(frozen=True)
@@ -76,31 +58,6 @@ def render_html(brief: Brief) -> str:
 
     template = _environment(brief.language).get_template(TEMPLATE)
     return template.render(brief=brief, version=__version__)
-
-
-def harfbuzz_subset_missing() -> bool:
-    """Whether WeasyPrint will subset fonts in pure Python (fontTools) for want of HarfBuzz.
-
-    WeasyPrint opens the library by these names and uses it when it loads; without it the
-    Korean brief's CJK font takes some 30 s to subset instead of about one (issue 7).
-    """
-    for name in _HARFBUZZ_SUBSET:
-        try:
-            ctypes.CDLL(name)
-        except OSError:
-            continue
-        return False
-    return True
-
-
-def write_pdf(html: str, path: Path) -> Path:
-    """Typeset ``html`` on A4 pages with WeasyPrint and write it to ``path``."""
-    from weasyprint import HTML
-
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    logging.getLogger("fontTools").setLevel(logging.ERROR)
-    HTML(string=keep_korean_words(html), base_url=None).write_pdf(path)
-    return path
 
 
 def prepare(case: Case, settings: BriefSettings, languages: Sequence[str] = ("en",),
@@ -158,11 +115,13 @@ def write_briefs(
     settings: BriefSettings | None = None,
     pdf: bool = False,
     analyses: Analyses | None = None,
+    typesetter: Typesetter | None = None,
 ) -> list[BriefFiles]:
     """:func:`write_brief` in several languages from one run of the analyses.
 
     The PDFs (WeasyPrint, one core each) are typeset in parallel forked processes, one per
-    language up to the number of cores, where ``fork`` is available.
+    language up to the number of cores, where ``fork`` is available: ``typesetter``'s, when
+    given (started early, so its set-up overlaps the analyses), else new ones.
     """
     formatters = [Formatter(lang, load_translations(lang)) for lang in languages]  # fail early
     folder = Path(out_dir)
@@ -186,15 +145,12 @@ def write_briefs(
     pdfs: list[Path | None] = [None] * len(pages)
     if pdf:
         with timings.step(f"PDF ({', '.join(languages)})"):
-            pdfs = list(_write_pdfs(pages))
+            if typesetter is None and len(pages) == 1:
+                pdfs = [write_pdf(*pages[0])]
+            elif typesetter is None:
+                with Typesetter(len(pages)) as own:
+                    pdfs = list(own.typeset(pages))
+            else:
+                pdfs = list(typesetter.typeset(pages))
     return [BriefFiles(html_path.with_suffix(".html"), pdf_path, timings)
             for (_, html_path), pdf_path in zip(pages, pdfs, strict=True)]
-
-
-def _write_pdfs(pages: Sequence[tuple[str, Path]]) -> list[Path]:
-    workers = min(len(pages), os.cpu_count() or 1)
-    if workers < 2 or not can_fork():
-        return [write_pdf(html, path) for html, path in pages]
-    # fork: the children inherit the imported modules; only the HTML text is sent to them.
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        return pool.starmap(write_pdf, pages)

@@ -55,8 +55,8 @@ def brief(
     """Write the brief of a case: self-contained HTML (and PDF) in English or Korean."""
     import time
 
-    from yubi.brief import BriefSettings, Timings, load_translations, prepare, write_briefs
-    from yubi.brief.render import HARFBUZZ_PACKAGE, harfbuzz_subset_missing
+    from yubi.brief.i18n import load_translations
+    from yubi.brief.pdf import HARFBUZZ_PACKAGE, Typesetter, harfbuzz_subset_missing
     from yubi.cli.progress import step_bar
 
     languages = list(dict.fromkeys(x.strip() for x in lang.split(",") if x.strip())) or ["en"]
@@ -66,19 +66,25 @@ def brief(
         typer.echo(f"warning: HarfBuzz's subsetter (Debian package {HARFBUZZ_PACKAGE}) is "
                    "missing, so the PDF will take several times longer; install it "
                    "(scripts/system-deps.sh does)", err=True)
-    steps = Timings()
-    steps.steps.append(("start-up (imports, CPU)", time.process_time()))
-    key_outputs = tuple(o.strip() for o in outputs.split(",") if o.strip()) if outputs else None
-    settings = BriefSettings(samples=samples, seed=seed, sampler=sampler, month=month,
-                             key_outputs=key_outputs or None, sobol_samples=sobol_samples,
-                             tornado_samples=tornado_samples)
-    count = 3 + bool(sobol_samples) + bool(tornado_samples) + 2 * len(languages) + pdf
-    with step_bar(count) as bar:
-        steps.listener = bar
-        with steps.step("load case"):
-            compiled = load_case(case)
-        analyses = prepare(compiled, settings, languages, steps)
-        files = write_briefs(compiled, out, languages, pdf=pdf, analyses=analyses)
+    # Forked before NumPy and the rest are imported, so WeasyPrint's set-up overlaps them.
+    with Typesetter(len(languages) if pdf else 0) as typesetter:
+        from yubi.brief import BriefSettings, Timings, prepare, write_briefs
+
+        steps = Timings()
+        steps.steps.append(("start-up (imports, CPU)", time.process_time()))
+        key_outputs = (tuple(o.strip() for o in outputs.split(",") if o.strip())
+                       if outputs else None)
+        settings = BriefSettings(samples=samples, seed=seed, sampler=sampler, month=month,
+                                 key_outputs=key_outputs or None, sobol_samples=sobol_samples,
+                                 tornado_samples=tornado_samples)
+        count = 3 + bool(sobol_samples) + bool(tornado_samples) + 2 * len(languages) + pdf
+        with step_bar(count) as bar:
+            steps.listener = bar
+            with steps.step("load case"):
+                compiled = load_case(case)
+            analyses = prepare(compiled, settings, languages, steps)
+            files = write_briefs(compiled, out, languages, pdf=pdf, analyses=analyses,
+                                 typesetter=typesetter)
     errors = Console(stderr=True)
     if timings:
         errors.print(f"timings:\n{escape(steps.report())}", highlight=False)
