@@ -197,18 +197,19 @@ def run_analyses(
     settings: BriefSettings,
     timings: Timings | None = None,
     *,
-    alongside: Callable[[Analyses], Any] | None = None,
+    alongside: Callable[[Analyses, str], Any] | None = None,
 ) -> Analyses:
     """Simulate ``case`` and analyse the sensitivity of its key outputs at the key month.
 
     Parameters
     ----------
     alongside
-        Work that needs the run and the tornado analyses but not the Sobol' analysis
-        (drawing the fan and tornado charts): it is called with the analyses so far (no
-        Sobol' results yet) in a forked process while this one runs the Sobol' analysis (the
-        longest), and its return value is kept in :attr:`Analyses.alongside`. Where
-        ``fork`` is unavailable it runs afterwards.
+        Work that needs part of the results (drawing charts), done in forked processes while
+        this one goes on: ``alongside(analyses, "run")`` as soon as the run is done (while
+        the sensitivity analyses run), and ``alongside(analyses, "tornado")`` once the
+        tornado analyses are done (while Sobol', the longest, runs). Their return values are
+        kept in :attr:`Analyses.alongside` by stage. Where ``fork`` is unavailable they run
+        afterwards.
     """
     timings = timings or Timings()
     month = settings.month or default_key_month(case)
@@ -221,15 +222,20 @@ def run_analyses(
     key_outputs = settings.key_outputs or default_key_outputs(case, binary)
     for output in key_outputs:
         case.output(output)  # raises a CaseError listing the outputs when unknown
+    analyses = Analyses(case, settings, result, month, tuple(key_outputs), binary, {}, {},
+                        timings)
+    sides: dict[str, _Alongside] = {}
+    if alongside is not None:
+        sides["run"] = _Alongside(alongside, analyses, "run")
     tornadoes: dict[str, SensitivityResult] = {}
     if settings.tornado_samples:
         with timings.step("sensitivity: tornado"):
             for output in key_outputs:
                 tornadoes[output] = tornado(case, output, month, seed=settings.seed,
                                             samples=settings.tornado_samples)
-    analyses = Analyses(case, settings, result, month, tuple(key_outputs), binary, {},
-                        tornadoes, timings)
-    side = _Alongside(alongside, analyses) if alongside is not None else None
+        if alongside is not None:
+            sides["tornado"] = _Alongside(alongside, replace(analyses, tornado=tornadoes),
+                                          "tornado")
     sobol: dict[str, SensitivityResult] = {}
     if settings.sobol_samples:
         with timings.step("sensitivity: Sobol'"):
@@ -237,35 +243,39 @@ def run_analyses(
                 sobol[output] = analyze(case, output=output, month=month, method="sobol",
                                         samples=settings.sobol_samples, seed=settings.seed)
     extra = None
-    if side is not None:
-        with timings.step("charts (drawn alongside; waiting)" if side.forked else "charts"):
-            extra = side.result()
-    return replace(analyses, sobol=sobol, alongside=extra)
+    if sides:
+        forked = all(side.forked for side in sides.values())
+        with timings.step("charts (drawn alongside; waiting)" if forked else "charts"):
+            extra = {stage: side.result() for stage, side in sides.items()}
+    return replace(analyses, sobol=sobol, tornado=tornadoes, alongside=extra)
 
 
 class _Alongside:
-    """``job(argument)`` in a forked child process, its result read back through a pipe.
+    """``job(argument, stage)`` in a forked child process, its result read back through a
+    pipe.
 
     ``fork`` hands the child the parent's memory (the case, with its compiled expressions,
     and the run), so nothing but the result is pickled. Bad input in the child (a font
     without the needed glyphs) comes back as a :class:`UsageError`.
     """
 
-    def __init__(self, job: Callable[[Analyses], Any], argument: Analyses) -> None:
+    def __init__(self, job: Callable[[Analyses, str], Any], argument: Analyses,
+                 stage: str) -> None:
         self.job = job
         self.argument = argument
+        self.stage = stage
         self.forked = can_fork()
         if self.forked:
             context = multiprocessing.get_context("fork")
             self.reader, writer = context.Pipe(duplex=False)
-            self.process = context.Process(target=_child, args=(job, argument, writer),
+            self.process = context.Process(target=_child, args=(job, argument, stage, writer),
                                            daemon=True)
             self.process.start()
             writer.close()
 
     def result(self) -> Any:
         if not self.forked:
-            return self.job(self.argument)
+            return self.job(self.argument, self.stage)
         try:
             status, payload = self.reader.recv()
         except EOFError:
@@ -283,9 +293,10 @@ class _Alongside:
         return payload
 
 
-def _child(job: Callable[[Analyses], Any], argument: Analyses, writer: Connection) -> None:
+def _child(job: Callable[[Analyses, str], Any], argument: Analyses, stage: str,
+           writer: Connection) -> None:
     try:
-        writer.send(("ok", job(argument)))
+        writer.send(("ok", job(argument, stage)))
     except YubiInputError as error:
         writer.send(("input", str(error)))
     except Exception as error:  # reported to the parent, which raises it

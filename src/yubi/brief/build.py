@@ -39,6 +39,7 @@ __all__ = [
     "Table",
     "build_brief",
     "draw_outlook",
+    "draw_tornadoes",
 ]
 
 
@@ -207,12 +208,16 @@ def build_brief(analyses: Analyses, formatter: Formatter) -> Brief:
 
 
 def draw_outlook(analyses: Analyses, formatter: Formatter) -> Outlook:
-    """Section 2's fan charts and probability chart, and the tornado diagrams of the tornado
-    analyses done so far (needs the run and the tornado results, not Sobol')."""
+    """Section 2's fan charts and probability chart (needs the run, not the sensitivity)."""
     builder = _Builder(analyses, formatter)
-    tornadoes = {output: builder.tornado_chart(output) for output in analyses.key_outputs
-                 if output in analyses.tornado}
-    return Outlook(builder.fan_charts(), builder.probability_chart(), tornadoes)
+    return Outlook(builder.fan_charts(), builder.probability_chart())
+
+
+def draw_tornadoes(analyses: Analyses, formatter: Formatter) -> dict[str, Chart]:
+    """The tornado diagram of each key output analysed so far, by output id."""
+    builder = _Builder(analyses, formatter)
+    return {output: builder.tornado_chart(output) for output in analyses.key_outputs
+            if output in analyses.tornado}
 
 
 class _Builder:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from yubi.brief.analyses import Analyses, BriefSettings, Timings, run_analyses
-from yubi.brief.build import Brief, Outlook, build_brief, draw_outlook
+from yubi.brief.build import Brief, build_brief, draw_outlook, draw_tornadoes
 from yubi.brief.formatting import Formatter
 from yubi.brief.i18n import load_translations
 from yubi.brief.pdf import (
@@ -62,19 +63,27 @@ def render_html(brief: Brief) -> str:
 
 def prepare(case: Case, settings: BriefSettings, languages: Sequence[str] = ("en",),
             timings: Timings | None = None) -> Analyses:
-    """Run the analyses of ``case``, drawing section 2's charts for ``languages`` meanwhile.
+    """Run the analyses of ``case``, drawing the charts for ``languages`` meanwhile.
 
-    The fan charts need only the run; they are drawn in a forked process while the
-    sensitivity analyses run (two cores: about two seconds saved on the bundled case).
+    The fan charts need only the run, the tornado diagrams only the tornado analyses: each
+    set is drawn in a forked process as soon as its numbers exist, while the other analyses
+    go on (see :func:`run_analyses`). ``analyses.alongside`` holds an :class:`Outlook` per
+    language.
     """
-    for language in languages:
-        load_translations(language)  # an unknown language fails before any work is done
+    formatters = [Formatter(language, load_translations(language)) for language in languages]
 
-    def draw(partial: Analyses) -> dict[str, Outlook]:
-        return {language: draw_outlook(partial, Formatter(language, load_translations(language)))
-                for language in languages}
+    def draw(partial: Analyses, stage: str) -> dict[str, Any]:
+        if stage == "run":
+            return {f.language: draw_outlook(partial, f) for f in formatters}
+        return {f.language: draw_tornadoes(partial, f) for f in formatters}
 
-    return run_analyses(case, settings, timings, alongside=draw)
+    analyses = run_analyses(case, settings, timings, alongside=draw)
+    drawn = analyses.alongside or {}
+    outlooks = {
+        language: replace(outlook, tornado_charts=drawn.get("tornado", {}).get(language, {}))
+        for language, outlook in drawn.get("run", {}).items()
+    }
+    return replace(analyses, alongside=outlooks)
 
 
 def write_brief(
