@@ -4,6 +4,7 @@
     python benchmarks/run.py --quick    # a smoke run: fewer repeats, slow figures skipped
     python benchmarks/run.py --write    # also rewrite benchmarks/RESULTS.md
     python benchmarks/run.py --only bench_cli --only bench_brief   # some modules only
+    python benchmarks/run.py --skip bench_engine.dask_scaling      # all but one benchmark
 
 Benchmarks are measurements, not tests: nothing here fails a build. Each module's interface
 is described in common.py; a module that fails is reported in the table, not fatal.
@@ -37,6 +38,9 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="rewrite benchmarks/RESULTS.md")
     parser.add_argument("--only", action="append", choices=MODULES,
                         help="run only these modules (repeatable)")
+    parser.add_argument("--skip", action="append", default=[], metavar="MODULE.FUNCTION",
+                        help="leave out one benchmark, e.g. bench_engine.dask_scaling "
+                        "(repeatable; listed in the results as skipped)")
     arguments = parser.parse_args()
 
     started = time.perf_counter()
@@ -50,6 +54,10 @@ def main() -> None:
             figures.append(_failed(name, error))
             continue
         for step in steps:
+            if f"{name}.{step.__name__}" in arguments.skip:
+                figures.append(Figure(f"{name}.{step.__name__}", "not measured", "", "skipped",
+                                      "left out of this run with --skip"))
+                continue
             print(f"running {name}.{step.__name__} ...", file=sys.stderr, flush=True)
             try:
                 result = step()
