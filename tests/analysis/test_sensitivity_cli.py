@@ -131,3 +131,14 @@ def test_bad_input_is_one_line_and_exit_code_2(
 def test_unknown_case_exits_2(cli: Callable[..., Run]) -> None:
     run = cli("sensitivity", "no-such-case", "-o", "y")
     assert run.code == 2 and "no case file or bundled case" in run.err
+
+
+def test_a_progress_bar_on_a_terminal_but_not_with_json(cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    table = cli("sensitivity", "ishigami", "-o", "y", "-n", "64")
+    assert table.code == 0 and "sobol: evaluating the design" in table.err
+    document = cli("sensitivity", "ishigami", "-o", "y", "-n", "64", "--json")
+    assert document.code == 0 and "evaluating" not in document.err
+    json.loads(document.out)

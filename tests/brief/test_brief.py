@@ -17,7 +17,7 @@ from yubi.brief.analyses import (
     default_key_month,
     default_key_outputs,
 )
-from yubi.brief.build import draw_outlook
+from yubi.brief.build import draw_outlook, draw_tornadoes
 from yubi.brief.formatting import Formatter
 from yubi.brief.i18n import extract_messages, load_translations
 from yubi.case.model import Case
@@ -265,19 +265,23 @@ def test_charts_drawn_in_the_forked_process_equal_those_drawn_inline(
         drawn = prepared.alongside[language]
         assert [c.src for c in drawn.fan_charts] == [c.src for c in inline.fan_charts]
         assert [c.title for c in drawn.fan_charts] == [c.title for c in inline.fan_charts]
+        tornadoes = draw_tornadoes(prepared, Formatter(language, load_translations(language)))
+        assert drawn.tornado_charts.keys() == tornadoes.keys() == set(prepared.tornado)
+        assert [c.src for c in drawn.tornado_charts.values()] == [
+            c.src for c in tornadoes.values()]  # drawn in the tornado stage's process
     assert prepared.sobol.keys() == starter_analyses.sobol.keys()
 
 
-def _bad_input(_analyses: Analyses) -> None:
+def _bad_input(_analyses: Analyses, _stage: str) -> None:
     raise UsageError("no font for these characters")
 
 
-def _bug(_analyses: Analyses) -> None:
+def _bug(_analyses: Analyses, _stage: str) -> None:
     raise KeyError("oops")
 
 
 def test_failures_in_the_forked_process_come_back(starter_analyses: Analyses) -> None:
     with pytest.raises(UsageError, match="no font for these characters"):
-        _Alongside(_bad_input, starter_analyses).result()
+        _Alongside(_bad_input, starter_analyses, "run").result()
     with pytest.raises(RuntimeError, match="KeyError"):
-        _Alongside(_bug, starter_analyses).result()
+        _Alongside(_bug, starter_analyses, "run").result()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -67,3 +68,40 @@ def test_out_must_be_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     code = main(["brief", HARBOUR, "--out", str(target), *SMALL])
     assert code == 2
     assert "is a file, not a folder" in capsys.readouterr().err
+
+
+def test_two_languages_from_one_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["brief", HARBOUR, "--lang", "en,ko", "--pdf", "--out", str(tmp_path),
+                 "--timings", *SMALL])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    names = [f"harbour-test-brief.{lang}.{kind}" for lang in ("en", "ko") for kind in ("html", "pdf")]
+    assert out.splitlines()[-4:] == [f"  {tmp_path / name}" for name in names]
+    for name in names:
+        assert (tmp_path / name).stat().st_size > 1000
+    assert err.count("simulate ") == 1 and "PDF (en, ko)" in err  # one run, both PDFs
+
+
+def test_warns_once_when_harfbuzz_subsetting_is_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("yubi.brief.pdf.harfbuzz_subset_missing", lambda: True)
+    code = main(["brief", HARBOUR, "--out", str(tmp_path), "--pdf", *SMALL])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    warnings = [line for line in err.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and "libharfbuzz-subset0" in warnings[0]
+
+
+def test_a_progress_bar_on_a_terminal_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    arguments = ["brief", HARBOUR, "--out", str(tmp_path), *SMALL]
+    assert main(arguments) == 0
+    assert "/7 steps" not in capsys.readouterr().err  # not a terminal: no bar
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(arguments) == 0
+    err = capsys.readouterr().err
+    for step in ("load case", "simulate", "sensitivity: Sobol'", "HTML (en)"):
+        assert step in err
+    assert "/7 steps" in err

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from yubi.brief import Analyses, Formatter, charts, load_translations, write_brief
-from yubi.brief.render import WORD_JOINER, keep_korean_words
+from yubi.brief.pdf import WORD_JOINER, keep_korean_words
 from yubi.errors import UsageError
 
 POPPLER = all(shutil.which(tool) for tool in ("pdftoppm", "pdffonts", "pdftotext"))

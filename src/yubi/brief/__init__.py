@@ -23,7 +23,14 @@ if TYPE_CHECKING:
     from yubi.brief.build import Brief, build_brief
     from yubi.brief.formatting import Formatter
     from yubi.brief.i18n import available_languages, load_translations
-    from yubi.brief.render import BriefFiles, prepare, render_html, write_brief, write_pdf
+    from yubi.brief.render import (
+        BriefFiles,
+        prepare,
+        render_html,
+        write_brief,
+        write_briefs,
+        write_pdf,
+    )
 
 __all__ = [
     "Analyses",
@@ -39,6 +46,7 @@ __all__ = [
     "render_html",
     "run_analyses",
     "write_brief",
+    "write_briefs",
     "write_pdf",
 ]
 
@@ -49,7 +57,7 @@ _HOMES = {
     "run_analyses": "analyses", "Brief": "build", "build_brief": "build",
     "Formatter": "formatting", "available_languages": "i18n", "load_translations": "i18n",
     "BriefFiles": "render", "prepare": "render", "render_html": "render", "write_brief": "render",
-    "write_pdf": "render",
+    "write_briefs": "render", "write_pdf": "render",
 }
 
 

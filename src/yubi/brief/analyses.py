@@ -7,16 +7,16 @@ same case, samples and seed report the same numbers.
 from __future__ import annotations
 
 import multiprocessing
-import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from yubi.analysis.sensitivity import SensitivityResult, analyze, tornado
+from yubi.brief.forking import can_fork
 from yubi.case.model import Case
 from yubi.case.schema import Impact
 from yubi.engine import SimulationResult, simulate
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Analyses",
     "BriefSettings",
+    "StepListener",
     "Timings",
     "binary_outputs",
     "default_key_month",
@@ -40,14 +41,29 @@ KEY_OUTPUTS = 3
 SAMPLERS = ("mc", "lhs", "sobol")
 
 
+class StepListener(Protocol):
+    """Told when each step starts (e.g. a progress bar: :class:`yubi.cli.progress.StepBar`)."""
+
+    def start(self, name: str) -> None: ...
+
+    def trajectories(self, total: int) -> Callable[[int], None]: ...
+
+
 @dataclass
 class Timings:
-    """Wall-clock seconds per step, in the order the steps ran."""
+    """Wall-clock seconds per step, in the order the steps ran.
+
+    ``listener``, when set, is told as each step starts and follows the simulation's
+    trajectories (see :class:`StepListener`).
+    """
 
     steps: list[tuple[str, float]] = field(default_factory=list)
+    listener: StepListener | None = field(default=None, repr=False, compare=False)
 
     @contextmanager
     def step(self, name: str) -> Iterator[None]:
+        if self.listener is not None:
+            self.listener.start(name)
         start = time.perf_counter()
         try:
             yield
@@ -181,78 +197,85 @@ def run_analyses(
     settings: BriefSettings,
     timings: Timings | None = None,
     *,
-    alongside: Callable[[Analyses], Any] | None = None,
+    alongside: Callable[[Analyses, str], Any] | None = None,
 ) -> Analyses:
     """Simulate ``case`` and analyse the sensitivity of its key outputs at the key month.
 
     Parameters
     ----------
     alongside
-        Work that needs the run but not the sensitivity analyses (drawing the fan charts):
-        it is called with the analyses so far (no sensitivity results yet) in a forked
-        process while this one runs the sensitivity analyses, and its return value is kept
-        in :attr:`Analyses.alongside`. Where ``fork`` is unavailable it runs afterwards.
+        Work that needs part of the results (drawing charts), done in forked processes while
+        this one goes on: ``alongside(analyses, "run")`` as soon as the run is done (while
+        the sensitivity analyses run), and ``alongside(analyses, "tornado")`` once the
+        tornado analyses are done (while Sobol', the longest, runs). Their return values are
+        kept in :attr:`Analyses.alongside` by stage. Where ``fork`` is unavailable they run
+        afterwards.
     """
     timings = timings or Timings()
     month = settings.month or default_key_month(case)
     case.month_index(month)  # raises a CaseError naming the horizon when outside it
     with timings.step("simulate"):
+        follow = timings.listener.trajectories(settings.samples) if timings.listener else None
         result = simulate(case, settings.samples, seed=settings.seed,
-                          sampler=_sampler(settings.sampler))
+                          sampler=_sampler(settings.sampler), progress=follow)
     binary = binary_outputs(result)
     key_outputs = settings.key_outputs or default_key_outputs(case, binary)
     for output in key_outputs:
         case.output(output)  # raises a CaseError listing the outputs when unknown
     analyses = Analyses(case, settings, result, month, tuple(key_outputs), binary, {}, {},
                         timings)
-    side = _Alongside(alongside, analyses) if alongside is not None else None
-    sobol: dict[str, SensitivityResult] = {}
+    sides: dict[str, _Alongside] = {}
+    if alongside is not None:
+        sides["run"] = _Alongside(alongside, analyses, "run")
     tornadoes: dict[str, SensitivityResult] = {}
-    if settings.sobol_samples:
-        with timings.step("sensitivity: Sobol'"):
-            for output in key_outputs:
-                sobol[output] = analyze(case, output=output, month=month, method="sobol",
-                                        samples=settings.sobol_samples, seed=settings.seed)
     if settings.tornado_samples:
         with timings.step("sensitivity: tornado"):
             for output in key_outputs:
                 tornadoes[output] = tornado(case, output, month, seed=settings.seed,
                                             samples=settings.tornado_samples)
+        if alongside is not None:
+            sides["tornado"] = _Alongside(alongside, replace(analyses, tornado=tornadoes),
+                                          "tornado")
+    sobol: dict[str, SensitivityResult] = {}
+    if settings.sobol_samples:
+        with timings.step("sensitivity: Sobol'"):
+            for output in key_outputs:
+                sobol[output] = analyze(case, output=output, month=month, method="sobol",
+                                        samples=settings.sobol_samples, seed=settings.seed)
     extra = None
-    if side is not None:
-        with timings.step("charts (drawn alongside; waiting)" if side.forked else "charts"):
-            extra = side.result()
+    if sides:
+        forked = all(side.forked for side in sides.values())
+        with timings.step("charts (drawn alongside; waiting)" if forked else "charts"):
+            extra = {stage: side.result() for stage, side in sides.items()}
     return replace(analyses, sobol=sobol, tornado=tornadoes, alongside=extra)
 
 
-def _can_fork() -> bool:
-    # macOS system frameworks are not fork-safe; Windows has no fork.
-    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
-
-
 class _Alongside:
-    """``job(argument)`` in a forked child process, its result read back through a pipe.
+    """``job(argument, stage)`` in a forked child process, its result read back through a
+    pipe.
 
     ``fork`` hands the child the parent's memory (the case, with its compiled expressions,
     and the run), so nothing but the result is pickled. Bad input in the child (a font
     without the needed glyphs) comes back as a :class:`UsageError`.
     """
 
-    def __init__(self, job: Callable[[Analyses], Any], argument: Analyses) -> None:
+    def __init__(self, job: Callable[[Analyses, str], Any], argument: Analyses,
+                 stage: str) -> None:
         self.job = job
         self.argument = argument
-        self.forked = _can_fork()
+        self.stage = stage
+        self.forked = can_fork()
         if self.forked:
             context = multiprocessing.get_context("fork")
             self.reader, writer = context.Pipe(duplex=False)
-            self.process = context.Process(target=_child, args=(job, argument, writer),
+            self.process = context.Process(target=_child, args=(job, argument, stage, writer),
                                            daemon=True)
             self.process.start()
             writer.close()
 
     def result(self) -> Any:
         if not self.forked:
-            return self.job(self.argument)
+            return self.job(self.argument, self.stage)
         try:
             status, payload = self.reader.recv()
         except EOFError:
@@ -270,9 +293,10 @@ class _Alongside:
         return payload
 
 
-def _child(job: Callable[[Analyses], Any], argument: Analyses, writer: Connection) -> None:
+def _child(job: Callable[[Analyses, str], Any], argument: Analyses, stage: str,
+           writer: Connection) -> None:
     try:
-        writer.send(("ok", job(argument)))
+        writer.send(("ok", job(argument, stage)))
     except YubiInputError as error:
         writer.send(("input", str(error)))
     except Exception as error:  # reported to the parent, which raises it

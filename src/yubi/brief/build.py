@@ -39,6 +39,7 @@ __all__ = [
     "Table",
     "build_brief",
     "draw_outlook",
+    "draw_tornadoes",
 ]
 
 
@@ -188,10 +189,12 @@ class Brief:
 
 @dataclass(frozen=True)
 class Outlook:
-    """Section 2's charts in one language: they need the run only, not the sensitivity."""
+    """The charts of one language that need the run and the tornado analyses, not Sobol':
+    section 2's fan and probability charts and the tornado diagrams (by output id)."""
 
     fan_charts: list[Chart]
     probability_chart: Chart | None
+    tornado_charts: dict[str, Chart] = field(default_factory=dict)
 
 
 # -- building ------------------------------------------------------------------------------
@@ -208,6 +211,13 @@ def draw_outlook(analyses: Analyses, formatter: Formatter) -> Outlook:
     """Section 2's fan charts and probability chart (needs the run, not the sensitivity)."""
     builder = _Builder(analyses, formatter)
     return Outlook(builder.fan_charts(), builder.probability_chart())
+
+
+def draw_tornadoes(analyses: Analyses, formatter: Formatter) -> dict[str, Chart]:
+    """The tornado diagram of each key output analysed so far, by output id."""
+    builder = _Builder(analyses, formatter)
+    return {output: builder.tornado_chart(output) for output in analyses.key_outputs
+            if output in analyses.tornado}
 
 
 class _Builder:
@@ -263,11 +273,11 @@ class _Builder:
     # -- sections --------------------------------------------------------------------------
     def build(self) -> Brief:
         scenarios = self.scenarios()
-        drivers, shared_notes = _shared_notes(self.drivers())
         drawn = self.a.alongside
         outlook = drawn.get(self.lang) if isinstance(drawn, dict) else None
         if not isinstance(outlook, Outlook):
             outlook = Outlook(self.fan_charts(), self.probability_chart())
+        drivers, shared_notes = _shared_notes(self.drivers(outlook.tornado_charts))
         return Brief(
             language=self.lang,
             title=self.t(self.file.title),
@@ -457,7 +467,8 @@ class _Builder:
                      self.scenario_widths())
 
     # -- sensitivity -----------------------------------------------------------------------
-    def drivers(self) -> list[DriverView]:
+    def drivers(self, drawn: dict[str, Chart]) -> list[DriverView]:
+        """Each key output's sensitivity; tornado diagrams from ``drawn`` where drawn."""
         views = []
         for output_id in self.a.key_outputs:
             sobol = self.a.sobol.get(output_id)
@@ -468,7 +479,8 @@ class _Builder:
             measure = self.ranking_measure(sobol.ranked_by) if sobol is not None else ""
             views.append(DriverView(
                 output=self.output_label(output_id),
-                tornado=self.tornado_chart(output_id) if tornado is not None else None,
+                tornado=(None if tornado is None else drawn.get(output_id)
+                         or self.tornado_chart(output_id)),
                 ranking=self.ranking(output_id) if sobol is not None else None,
                 measure=measure,
                 notes=notes,

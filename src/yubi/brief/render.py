@@ -2,40 +2,32 @@
 
 from __future__ import annotations
 
-import logging
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from yubi.brief.analyses import Analyses, BriefSettings, Timings, run_analyses
-from yubi.brief.build import Brief, Outlook, build_brief, draw_outlook
+from yubi.brief.build import Brief, build_brief, draw_outlook, draw_tornadoes
 from yubi.brief.formatting import Formatter
 from yubi.brief.i18n import load_translations
+from yubi.brief.pdf import (
+    HARFBUZZ_PACKAGE,
+    Typesetter,
+    harfbuzz_subset_missing,
+    keep_korean_words,
+    write_pdf,
+)
 from yubi.case.model import Case
 from yubi.errors import UsageError
 
-__all__ = ["BriefFiles", "keep_korean_words", "prepare", "render_html", "write_brief",
-           "write_pdf"]
+# keep_korean_words, write_pdf and the HarfBuzz check live in yubi.brief.pdf; named here too.
+__all__ = ["HARFBUZZ_PACKAGE", "BriefFiles", "harfbuzz_subset_missing", "keep_korean_words",
+           "prepare", "render_html", "write_brief", "write_briefs", "write_pdf"]
 
 TEMPLATE = "brief.html.j2"
-#: Hangul (jamo, compatibility jamo, syllables) next to another non-space character.
-_HANGUL = "\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3"
-_INSIDE_WORD = re.compile(f"(?<=[{_HANGUL}])(?=[^\\s<>])|(?<=[^\\s<>])(?=[{_HANGUL}])")
-WORD_JOINER = "\u2060"
-
-
-def keep_korean_words(html: str) -> str:
-    """Forbid line breaks inside Korean words, for WeasyPrint.
-
-    Korean breaks lines between words (at spaces), as CSS ``word-break: keep-all`` asks and
-    browsers do; WeasyPrint ignores ``keep-all`` and breaks between any two syllables. A WORD
-    JOINER (U+2060, invisible, dropped from the PDF's text layer) between the characters of
-    a word containing Hangul keeps it whole.
-    """
-    return _INSIDE_WORD.sub(WORD_JOINER, html)
 
 
 @dataclass(frozen=True)
@@ -69,31 +61,29 @@ def render_html(brief: Brief) -> str:
     return template.render(brief=brief, version=__version__)
 
 
-def write_pdf(html: str, path: Path) -> Path:
-    """Typeset ``html`` on A4 pages with WeasyPrint and write it to ``path``."""
-    from weasyprint import HTML
-
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    logging.getLogger("fontTools").setLevel(logging.ERROR)
-    HTML(string=keep_korean_words(html), base_url=None).write_pdf(path)
-    return path
-
-
 def prepare(case: Case, settings: BriefSettings, languages: Sequence[str] = ("en",),
             timings: Timings | None = None) -> Analyses:
-    """Run the analyses of ``case``, drawing section 2's charts for ``languages`` meanwhile.
+    """Run the analyses of ``case``, drawing the charts for ``languages`` meanwhile.
 
-    The fan charts need only the run; they are drawn in a forked process while the
-    sensitivity analyses run (two cores: about two seconds saved on the bundled case).
+    The fan charts need only the run, the tornado diagrams only the tornado analyses: each
+    set is drawn in a forked process as soon as its numbers exist, while the other analyses
+    go on (see :func:`run_analyses`). ``analyses.alongside`` holds an :class:`Outlook` per
+    language.
     """
-    for language in languages:
-        load_translations(language)  # an unknown language fails before any work is done
+    formatters = [Formatter(language, load_translations(language)) for language in languages]
 
-    def draw(partial: Analyses) -> dict[str, Outlook]:
-        return {language: draw_outlook(partial, Formatter(language, load_translations(language)))
-                for language in languages}
+    def draw(partial: Analyses, stage: str) -> dict[str, Any]:
+        if stage == "run":
+            return {f.language: draw_outlook(partial, f) for f in formatters}
+        return {f.language: draw_tornadoes(partial, f) for f in formatters}
 
-    return run_analyses(case, settings, timings, alongside=draw)
+    analyses = run_analyses(case, settings, timings, alongside=draw)
+    drawn = analyses.alongside or {}
+    outlooks = {
+        language: replace(outlook, tornado_charts=drawn.get("tornado", {}).get(language, {}))
+        for language, outlook in drawn.get("run", {}).items()
+    }
+    return replace(analyses, alongside=outlooks)
 
 
 def write_brief(
@@ -122,24 +112,54 @@ def write_brief(
     analyses
         Reuse analyses already run (e.g. to write the brief in a second language).
     """
-    translations = load_translations(language)  # fails early on an unknown language
-    formatter = Formatter(language, translations)
+    return write_briefs(case, out_dir, [language], settings=settings, pdf=pdf,
+                        analyses=analyses)[0]
+
+
+def write_briefs(
+    case: Case,
+    out_dir: str | Path,
+    languages: Sequence[str],
+    *,
+    settings: BriefSettings | None = None,
+    pdf: bool = False,
+    analyses: Analyses | None = None,
+    typesetter: Typesetter | None = None,
+) -> list[BriefFiles]:
+    """:func:`write_brief` in several languages from one run of the analyses.
+
+    The PDFs (WeasyPrint, one core each) are typeset in parallel forked processes, one per
+    language up to the number of cores, where ``fork`` is available: ``typesetter``'s, when
+    given (started early, so its set-up overlaps the analyses), else new ones.
+    """
+    formatters = [Formatter(lang, load_translations(lang)) for lang in languages]  # fail early
     folder = Path(out_dir)
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"--out {folder} is a file, not a folder")
     if analyses is None:
-        analyses = prepare(case, settings or BriefSettings(), [language])
+        analyses = prepare(case, settings or BriefSettings(), languages)
     timings = analyses.timings
-    with timings.step(f"tables and tornado charts ({language})"):
-        brief = build_brief(analyses, formatter)
-    with timings.step(f"HTML ({language})"):
-        html = render_html(brief)
-        folder.mkdir(parents=True, exist_ok=True)
-        stem = f"{case.id}-brief.{language}"
-        html_path = folder / f"{stem}.html"
-        html_path.write_text(html, encoding="utf-8")
-    pdf_path = None
+    pages: list[tuple[str, Path]] = []
+    for formatter in formatters:
+        language = formatter.language
+        with timings.step(f"tables and tornado charts ({language})"):
+            brief = build_brief(analyses, formatter)
+        with timings.step(f"HTML ({language})"):
+            html = render_html(brief)
+            folder.mkdir(parents=True, exist_ok=True)
+            stem = f"{case.id}-brief.{language}"
+            html_path = folder / f"{stem}.html"
+            html_path.write_text(html, encoding="utf-8")
+        pages.append((html, html_path.with_suffix(".pdf")))
+    pdfs: list[Path | None] = [None] * len(pages)
     if pdf:
-        with timings.step(f"PDF ({language})"):
-            pdf_path = write_pdf(html, folder / f"{stem}.pdf")
-    return BriefFiles(html_path, pdf_path, timings)
+        with timings.step(f"PDF ({', '.join(languages)})"):
+            if typesetter is None and len(pages) == 1:
+                pdfs = [write_pdf(*pages[0])]
+            elif typesetter is None:
+                with Typesetter(len(pages)) as own:
+                    pdfs = list(own.typeset(pages))
+            else:
+                pdfs = list(typesetter.typeset(pages))
+    return [BriefFiles(html_path.with_suffix(".html"), pdf_path, timings)
+            for (_, html_path), pdf_path in zip(pages, pdfs, strict=True)]

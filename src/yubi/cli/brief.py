@@ -1,0 +1,94 @@
+"""``yubi brief``: the command; the brief itself (analyses, charts, HTML, PDF) is yubi.brief."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from yubi.case import load_case
+from yubi.cli import command_app
+from yubi.cli.core import CaseArgument
+
+app = command_app()
+
+
+@app.command()
+def brief(
+    case: CaseArgument = None,
+    lang: Annotated[
+        str,
+        typer.Option("--lang", help="Language of the brief: en or ko (any with a catalog); "
+                     "en,ko writes both from one run."),
+    ] = "en",
+    out: Annotated[
+        str, typer.Option("--out", "-o", help="Folder to write the brief to (created if missing).")
+    ] = "out",
+    pdf: Annotated[bool, typer.Option("--pdf", help="Also write a PDF (A4, WeasyPrint).")] = False,
+    samples: Annotated[
+        int, typer.Option("--samples", "-n", help="Trajectories of the simulation run.")
+    ] = 100_000,
+    seed: Annotated[int, typer.Option(help="Seed of the run and the sensitivity analyses.")] = 0,
+    sampler: Annotated[str, typer.Option(help="mc, lhs or sobol.")] = "mc",
+    month: Annotated[
+        str | None,
+        typer.Option("--month", "-m", help="YYYY-MM the impacts and sensitivity report "
+                     "(default: the first December a year or more into the horizon)."),
+    ] = None,
+    outputs: Annotated[
+        str | None,
+        typer.Option("--outputs", help="Comma-separated key outputs for the bottom line and "
+                     "the sensitivity analysis (default: chosen from the case's impacts)."),
+    ] = None,
+    sobol_samples: Annotated[
+        int, typer.Option("--sobol-samples", help="Sobol' base samples N (0 skips Sobol').")
+    ] = 1024,
+    tornado_samples: Annotated[
+        int, typer.Option("--tornado-samples", help="Tornado replicates (0 skips the tornado).")
+    ] = 2000,
+    timings: Annotated[
+        bool, typer.Option("--timings", help="Print the time each step took to stderr.")
+    ] = False,
+) -> None:
+    """Write the brief of a case: self-contained HTML (and PDF) in English or Korean."""
+    import time
+
+    from yubi.brief.i18n import load_translations
+    from yubi.brief.pdf import HARFBUZZ_PACKAGE, Typesetter, harfbuzz_subset_missing
+    from yubi.cli.progress import step_bar
+
+    languages = list(dict.fromkeys(x.strip() for x in lang.split(",") if x.strip())) or ["en"]
+    for language in languages:
+        load_translations(language)  # an unknown language fails before any work is done
+    if pdf and harfbuzz_subset_missing():
+        typer.echo(f"warning: HarfBuzz's subsetter (Debian package {HARFBUZZ_PACKAGE}) is "
+                   "missing, so the PDF will take several times longer; install it "
+                   "(scripts/system-deps.sh does)", err=True)
+    # Forked before NumPy and the rest are imported, so WeasyPrint's set-up overlaps them.
+    with Typesetter(len(languages) if pdf else 0) as typesetter:
+        from yubi.brief import BriefSettings, Timings, prepare, write_briefs
+
+        steps = Timings()
+        steps.steps.append(("start-up (imports, CPU)", time.process_time()))
+        key_outputs = (tuple(o.strip() for o in outputs.split(",") if o.strip())
+                       if outputs else None)
+        settings = BriefSettings(samples=samples, seed=seed, sampler=sampler, month=month,
+                                 key_outputs=key_outputs or None, sobol_samples=sobol_samples,
+                                 tornado_samples=tornado_samples)
+        count = 3 + bool(sobol_samples) + bool(tornado_samples) + 2 * len(languages) + pdf
+        with step_bar(count) as bar:
+            steps.listener = bar
+            with steps.step("load case"):
+                compiled = load_case(case)
+            analyses = prepare(compiled, settings, languages, steps)
+            files = write_briefs(compiled, out, languages, pdf=pdf, analyses=analyses,
+                                 typesetter=typesetter)
+    errors = Console(stderr=True)
+    if timings:
+        errors.print(f"timings:\n{escape(steps.report())}", highlight=False)
+    else:
+        errors.print(f"[dim]brief done in {steps.total:.1f} s (--timings for the steps)[/dim]")
+    written = [path for brief in files for path in (brief.html, brief.pdf) if path is not None]
+    typer.echo("brief written to:\n" + "\n".join(f"  {path}" for path in written))
