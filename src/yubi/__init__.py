@@ -7,13 +7,17 @@ scenario branches; :func:`simulate` runs it as a vectorized Monte Carlo and summ
 output per scenario and month.
 
 >>> import yubi
->>> case = yubi.load_case()              # the bundled dprk-russia-2024 case
->>> result = yubi.simulate(case, 10_000, seed=1)
->>> frame = result.to_pandas()
+>>> case = yubi.open_case()              # the bundled dprk-russia-2024 case
+>>> changed = case.with_changes({"troops_cap": "20000 to 60000", "prior.russia_defeat": 0.2})
+>>> result = yubi.run(changed, samples=10_000, seed=1)
+>>> frame = result.to_pandas(wide=True)
+
+The functions behind every command live in :mod:`yubi.app`.
 """
 
 from importlib import metadata as _metadata
 
+from yubi.app import open_case, run
 from yubi.case import Case, load_case
 from yubi.engine import RunSettings, SimulationResult, simulate
 from yubi.errors import CaseError, YubiError, YubiInputError
@@ -32,5 +36,7 @@ __all__ = [
     "YubiInputError",
     "__version__",
     "load_case",
+    "open_case",
+    "run",
     "simulate",
 ]

@@ -81,10 +81,13 @@ class SimulationResult:
         from yubi import __version__
 
         case = self.case
+        # "changes" appears only for a changed case, so an unchanged run's JSON is as before.
+        changes = {"changes": [c.to_dict() for c in case.changes]} if case.changes else {}
         return {
             "case": case.id,
             "as_of": case.as_of.isoformat(),
             "case_sha256": case.sha256,
+            **changes,
             "yubi_version": __version__,
             "seed": self.settings.seed,
             "samples": self.settings.samples,
