@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+
+from yubi.jupyter import in_notebook
 
 __all__ = ["progress_callback"]
 
@@ -38,12 +38,6 @@ def progress_callback(
                 bar.refresh()
 
             yield advance
-
-
-def in_notebook() -> bool:
-    """Whether this runs inside a Jupyter kernel (not a terminal IPython)."""
-    shell: Any = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
-    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
 
 
 def _notebook_bar(total: int) -> Callable[[int], None]:

@@ -329,7 +329,7 @@ def describe_definition(quantity: schema.Quantity | schema.Override) -> str:
     if quantity.expr is not None:
         return quantity.expr
     if quantity.distribution is not None:
-        parameters = quantity.distribution.model_dump(exclude={"type"})
+        parameters = quantity.distribution.model_dump(exclude={"type"}, exclude_defaults=True)
         inner = ", ".join(f"{k}={_plain(v)}" for k, v in parameters.items())
         return f"{quantity.distribution.type}({inner})"
     return _plain(quantity.value)
