@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from yubi.app.cases import CaseSummary, list_cases, open_case
 from yubi.app.runs import run, run_document, run_json
+from yubi.app.variant import save_variant, variant_text
 from yubi.case.changes import Change, ChangeError, apply_changes, parse_changes
 
 __all__ = [
@@ -28,4 +29,6 @@ __all__ = [
     "run",
     "run_document",
     "run_json",
+    "save_variant",
+    "variant_text",
 ]

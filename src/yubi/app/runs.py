@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from yubi.case.model import Case
@@ -23,6 +24,7 @@ def run(
     workers: int | None = None,
     scheduler: str | None = None,
     progress: Progress | bool | None = None,
+    trajectories: str | Path | None = None,
 ) -> SimulationResult:
     """Simulate ``case`` and summarize every output per scenario and month.
 
@@ -41,6 +43,8 @@ def run(
     progress
         A callback given the number of trajectories finished as chunks complete; ``True``
         draws a bar (in a Jupyter notebook, or on stderr); ``None`` or ``False``: nothing.
+    trajectories
+        Also stream every raw trajectory to this Parquet file.
 
     Raises
     ------
@@ -52,7 +56,8 @@ def run(
     settings = RunSettings(samples, seed, sampler)  # type: ignore[arg-type]  # checked here
     with progress_callback(progress, samples) as tick:
         return simulate(case, settings.samples, seed=settings.seed, sampler=settings.sampler,
-                        workers=workers, scheduler=scheduler, progress=tick)
+                        workers=workers, scheduler=scheduler, trajectories=trajectories,
+                        progress=tick)
 
 
 def run_document(result: SimulationResult) -> dict[str, Any]:

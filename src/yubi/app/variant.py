@@ -71,8 +71,17 @@ def save_variant(
     if not path.parent.is_dir():
         raise UsageError(f"folder {path.parent} does not exist")
     text = variant_text(case, by=by, why=why, on=on)
+    _check(text, str(path))
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def _check(text: str, display: str) -> None:
+    """The variant must be a valid case: read and compile it before it is written."""
+    from yubi.case.loader import parse_case_text
+    from yubi.case.model import compile_case
+
+    compile_case(parse_case_text(text.encode("utf-8"), display))
 
 
 def _round_trip(text: str) -> tuple[Any, Any]:
