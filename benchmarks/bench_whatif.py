@@ -55,14 +55,7 @@ def what_if_answer() -> Figure:
                   "bundled case, median of 9 changes, in-process")
 
 
-def main() -> None:
-    for name in BENCHMARKS:
-        print(f"running {name} ...", file=sys.stderr, flush=True)
-        result = globals()[name]()
-        for figure in result if isinstance(result, list) else [result]:
-            print(figure.row())
-
-
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT / "src"))
-    main()
+    for figure in [*apply_changes(), what_if_answer()]:
+        print(figure.row())

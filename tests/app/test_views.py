@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from tests.core.core_cases import BASE, edit, write
+
 from yubi import app
 from yubi.case.model import Case
 from yubi.engine.results import SimulationResult

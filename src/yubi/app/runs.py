@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from yubi.case.model import Case
-from yubi.engine.results import SimulationResult
-from yubi.engine.run import RunSettings, simulate
+if TYPE_CHECKING:
+    from yubi.case.model import Case
+    from yubi.engine.results import SimulationResult
 
 __all__ = ["run", "run_document", "run_json"]
 
@@ -52,6 +52,7 @@ def run(
         For bad settings (samples, seed, sampler, workers).
     """
     from yubi.app.progress import progress_callback
+    from yubi.engine.run import RunSettings, simulate
 
     settings = RunSettings(samples, seed, sampler)  # type: ignore[arg-type]  # checked here
     with progress_callback(progress, samples) as tick:

@@ -11,12 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from yubi.case import schema
 from yubi.case.changes import Change, change_note, describe_definition
-from yubi.case.model import Case
 from yubi.errors import UsageError
+
+if TYPE_CHECKING:
+    from yubi.case import schema
+    from yubi.case.model import Case
 
 __all__ = ["save_variant", "variant_text"]
 

@@ -139,8 +139,8 @@ def apply_changes(case: Case, changes: Mapping[str, object]) -> Case:
         ]
         file = file.model_copy(update={"scenarios": scenarios})
     changed = _recompile(case, file, new_quantities, quantities)
-    if priors is not None:
-        changed = changed.with_priors(priors)
+    # The case's own priors may differ from its file's (posteriors from evidence): keep them.
+    changed = changed.with_priors(priors if priors is not None else case.priors.tolist())
     return replace(changed, changes=case.changes + tuple(records))
 
 
