@@ -96,6 +96,7 @@ def test_new_refuses_to_overwrite(cli, tmp_path: Path) -> None:
 
 def test_cases_lists_the_bundled_cases(cli, monkeypatch: pytest.MonkeyPatch, load_bundled) -> None:
     monkeypatch.setenv("COLUMNS", "250")
+    monkeypatch.setattr("yubi.cli.core.load_case", load_bundled)  # compile each case once
     result = cli("cases")
     assert result.code == 0, result.err
     for name in bundled_case_names():
@@ -106,6 +107,7 @@ def test_cases_names_survive_a_narrow_terminal(
     cli, monkeypatch: pytest.MonkeyPatch, load_bundled
 ) -> None:
     monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setattr("yubi.cli.core.load_case", load_bundled)
     result = cli("cases")
     for name in bundled_case_names():
         assert name in result.out

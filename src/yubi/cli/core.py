@@ -15,7 +15,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from yubi.case.loader import resolve_case
+from yubi.case import bundled_case_names, load_case
+from yubi.case.loader import read_case_file, resolve_case
 from yubi.cli import command_app
 from yubi.errors import UsageError
 
@@ -94,9 +95,7 @@ def run(
 @app.command()
 def validate(case: Annotated[str, typer.Argument(help="The case file to check.")]) -> None:
     """Check a case file; print what it holds, or one line saying where it is wrong."""
-    from yubi import app as workbench
-
-    compiled = workbench.open_case(case)
+    compiled = load_case(case)
     file = compiled.file
     assumptions = sum(1 for q in file.quantities.values() if not q.source)
     missing_korean = _missing_korean(compiled)
@@ -122,13 +121,13 @@ def schema() -> None:
 @app.command()
 def cases() -> None:
     """List the bundled cases."""
-    from yubi import app as workbench
-
     table = Table("name", "title", "as of", "scenarios", "outputs")
     table.columns[0].no_wrap = True
-    for summary in workbench.list_cases():
-        table.add_row(summary.id, summary.title, summary.as_of, ", ".join(summary.scenarios),
-                      ", ".join(summary.outputs))
+    for name in bundled_case_names():
+        # Read and checked, not compiled: the listing needs no distributions (no SciPy).
+        file = read_case_file(resolve_case(name)).file
+        table.add_row(name, file.title.en, str(file.as_of),
+                      ", ".join(s.id for s in file.scenarios), ", ".join(file.outputs))
     Console().print(table)
 
 
