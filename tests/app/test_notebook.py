@@ -13,6 +13,7 @@ def _outputs(cell: dict) -> list[dict]:
     return list(cell.get("outputs", []))
 
 
+@pytest.mark.slow
 def test_the_workbench_notebook_runs(tmp_path: Path) -> None:
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")

@@ -18,6 +18,9 @@ key                     value
                         (``scenario.<id>=off`` is the same)
 ======================  =========================================================================
 
+A quantity change replaces the quantity's own definition; a scenario that overrides the
+quantity keeps its override while it is in effect.
+
 Each change is checked as a case line is — the name exists (else "did you mean"), the value
 parses, its unit has the quantity's dimension, it lies within the quantity's ``truncate``
 bounds, the distribution's parameters are consistent — and raises :class:`ChangeError` naming
