@@ -69,3 +69,10 @@ def test_import_yubi_stays_light() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_progress_true_draws_a_bar_on_stderr(bundled: Case, capsys: pytest.CaptureFixture[str]
+                                             ) -> None:
+    result = app.run(bundled, samples=300, seed=1, progress=True)
+    assert result.settings.samples == 300
+    assert capsys.readouterr().out == ""  # the bar never mixes with what a command prints
