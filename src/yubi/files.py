@@ -42,10 +42,11 @@ def read_capped(path: str | Path, limit: int, what: str = "file") -> bytes:
         descriptor = os.open(display, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as error:
         raise UsageError(f"{display}: cannot read {what}: {error.strerror}") from None
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise UsageError(f"{display}: a {what} must be a regular file, not a pipe, "
+                         "device or folder")
     with os.fdopen(descriptor, "rb", closefd=True) as handle:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            raise UsageError(f"{display}: a {what} must be a regular file, not a pipe, "
-                             "device or folder")
         try:
             data = handle.read(limit + 1)
         except OSError as error:
