@@ -196,7 +196,8 @@ def test_a_non_finite_output_is_an_input_error(cli, tmp_path: Path) -> None:
     result = cli("run", case, "--samples", "50")
     assert result.code == 2, result.err
     assert len(result.err_lines) == 1
-    assert "outputs.r: is not a finite number in month 2025-01" in result.err
+    assert f"{case}:" in result.err
+    assert "r: the expression gives inf in month 2025-01, scenario only" in result.err
 
 
 @pytest.mark.parametrize(

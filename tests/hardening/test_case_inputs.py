@@ -99,14 +99,15 @@ TABLE = [
     pytest.param(Bad(_event("-5"), "ceasefire: hazard is -5", "run"), id="hazard-negative"),
     pytest.param(Bad(_event("2"), "ceasefire: hazard is 2", "run"), id="hazard-two"),
     pytest.param(Bad(_event("1e999"), "ceasefire: hazard is inf", "run"), id="hazard-inf"),
-    pytest.param(Bad(_event("month / 10"), "in month 2025-01, scenario steady", "run"),
-                 id="hazard-grows-past-one"),
+    pytest.param(Bad(_event("where(scenario('surge'), 1.5, 0.1)"),
+                     ":48:16: ceasefire: hazard is 1.5 in month 2024-11, scenario surge", "run"),
+                 id="hazard-in-one-scenario"),
     # §3: NaN, inf or division by zero at run time names the expression and the month.
     pytest.param(Bad(edit(BASE, 'expr: "revenue / krw_per_usd"', 'expr: "revenue / (krw_per_usd - 1380)"'),
-                     ':83:11: revenue_usd: the expression gives inf in month 2024-11', "run"),
+                     ":66:12: revenue_usd: the expression gives inf in month 2024-11", "run"),
                  id="division-by-zero-in-output"),
-    pytest.param(Bad(edit(BASE, 'expr: "deployed * rate * dt"', 'expr: "deployed * log(rate - 1) * dt"'),
-                     ":58:13: losses: the expression gives nan in month 2024-11", "run"),
+    pytest.param(Bad(edit(BASE, 'expr: "deployed * rate * dt"', 'expr: "deployed * rate * dt * log(rate * dt - 1)"'),
+                     ":44:14: losses: the expression gives nan in month 2024-11", "run"),
                  id="nan-in-flow"),
 ]
 

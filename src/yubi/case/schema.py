@@ -62,12 +62,12 @@ RANGE_PATTERN = re.compile(
 EARLIEST_DATE = dt.date(1900, 1, 1)
 LATEST_DATE = dt.date(2999, 12, 31)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-#: Names that expressions read as functions (``exp``, ``log``…), and the reserved
-#: ``scenario()``: a quantity so named would be shadowed or shadow the function.
+#: Names that expressions read as functions (``exp``, ``log``…): a quantity so named would
+#: shadow the function or be shadowed by it. (``scenario`` is refused by the compiler.)
 RESERVED_NAMES = frozenset({
     "min", "max", "clip", "where", "abs", "floor", "ceil", "round", "exp", "log", "log10",
     "log1p", "expm1", "sqrt", "sin", "cos", "tanh", "logistic", "poisson", "binomial",
-    "bernoulli", "scenario",
+    "bernoulli",
 })
 ALLOWED_URL_SCHEMES = ("http://", "https://")
 
