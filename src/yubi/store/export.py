@@ -1,5 +1,10 @@
 """Export evidence, forecasts and scores as CSV or JSON.
 
+CSV cells whose text starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return are
+written with a leading ``'`` so that a spreadsheet shows them instead of running them as a
+formula (OWASP's CSV-injection advice); importing the CSV drops that ``'`` again
+(:func:`yubi.text.csv_restore`). JSON is written as stored.
+
 Evidence exports in the import format (``lik_<scenario>`` and ``ach_<scenario>`` columns in
 CSV, ``likelihood`` and ``ratings`` objects in JSON) plus the store's bookkeeping (version,
 recorded_at, recorded_by); re-importing an export adds nothing.
@@ -17,6 +22,7 @@ from yubi.analysis.scoring import Score
 from yubi.errors import UsageError
 from yubi.store.evidence import StoredItem
 from yubi.store.forecasts import ForecastRecord, QuestionSpec, ResolutionRecord
+from yubi.text import csv_cell
 
 __all__ = ["evidence_records", "forecast_records", "render", "score_records"]
 
@@ -91,5 +97,6 @@ def render(records: Sequence[dict[str, Any]], fmt: str) -> str:
     if records:
         writer = csv.DictWriter(buffer, fieldnames=list(records[0]), lineterminator="\n")
         writer.writeheader()
-        writer.writerows(records)
+        writer.writerows({key: csv_cell(value) for key, value in record.items()}
+                         for record in records)
     return buffer.getvalue()
