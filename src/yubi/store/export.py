@@ -95,8 +95,15 @@ def render(records: Sequence[dict[str, Any]], fmt: str) -> str:
         raise UsageError(f"--format must be csv or json, not {fmt!r}")
     buffer = io.StringIO()
     if records:
-        writer = csv.DictWriter(buffer, fieldnames=list(records[0]), lineterminator="\n")
+        names = list(records[0])
+        writer = csv.DictWriter(buffer, fieldnames=names, lineterminator="\n")
+        # The csv module quotes only the line terminator's characters: a lone CR inside a
+        # cell would end the row for the reader, so such rows are written fully quoted.
+        quoted = csv.DictWriter(buffer, fieldnames=names, lineterminator="\n",
+                                quoting=csv.QUOTE_ALL)
         writer.writeheader()
-        writer.writerows({key: csv_cell(value) for key, value in record.items()}
-                         for record in records)
+        for record in records:
+            cells = {key: csv_cell(value) for key, value in record.items()}
+            carriage = any(isinstance(value, str) and "\r" in value for value in cells.values())
+            (quoted if carriage else writer).writerow(cells)
     return buffer.getvalue()
