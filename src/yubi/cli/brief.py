@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from yubi.case import load_case
 from yubi.cli import command_app
 from yubi.cli.core import CaseArgument
+from yubi.text import console, shown, visible
 
 app = command_app()
 
@@ -55,7 +54,12 @@ def brief(
 
     from yubi.brief import BriefSettings, Timings, load_translations, prepare, write_brief
 
+    from pathlib import Path
+
+    from yubi.preflight import check_output_folder
+
     load_translations(lang)  # an unknown language fails before any work is done
+    check_output_folder(Path(out), "--out")  # and so does a folder that cannot be written
     steps = Timings()
     steps.steps.append(("start-up (imports, CPU)", time.process_time()))
     with steps.step("load case"):
@@ -66,10 +70,10 @@ def brief(
                              tornado_samples=tornado_samples)
     analyses = prepare(compiled, settings, [lang], steps)
     files = write_brief(compiled, out, language=lang, pdf=pdf, analyses=analyses)
-    errors = Console(stderr=True)
+    errors = console(stderr=True)
     if timings:
-        errors.print(f"timings:\n{escape(steps.report())}", highlight=False)
+        errors.print("timings:\n" + "\n".join(shown(line) for line in steps.report().splitlines()))
     else:
         errors.print(f"[dim]brief done in {steps.total:.1f} s (--timings for the steps)[/dim]")
     written = [files.html] + ([files.pdf] if files.pdf is not None else [])
-    typer.echo("brief written to:\n" + "\n".join(f"  {path}" for path in written))
+    typer.echo("brief written to:\n" + "\n".join(f"  {visible(path)}" for path in written))
