@@ -24,11 +24,11 @@ _SCHEDULER_SCHEMES = ("tcp", "tls", "ws", "wss")
 
 def check_output_file(path: Path, option: str, suffixes: Sequence[str] = ()) -> None:
     """``path`` can be written: a known suffix, in an existing folder that takes new files."""
+    if path.is_dir():
+        raise UsageError(f"{option} {path} is a folder; give a file name")
     if suffixes and path.suffix.lower() not in suffixes:
         raise UsageError(f"{option} {path}: write {' or '.join(suffixes)}, "
                          f"not {path.suffix or '(no suffix)'}")
-    if path.is_dir():
-        raise UsageError(f"{option} {path} is a folder; give a file name")
     folder = path.parent
     if not folder.is_dir():
         raise UsageError(f"{option} {path}: folder {folder} does not exist")
