@@ -51,11 +51,9 @@ def brief(
 ) -> None:
     """Write the brief of a case: self-contained HTML (and PDF) in English or Korean."""
     import time
-
-    from yubi.brief import BriefSettings, Timings, load_translations, prepare, write_brief
-
     from pathlib import Path
 
+    from yubi.brief import BriefSettings, Timings, load_translations, prepare, write_brief
     from yubi.preflight import check_output_folder
 
     load_translations(lang)  # an unknown language fails before any work is done

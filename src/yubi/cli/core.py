@@ -60,7 +60,6 @@ def run(
     """Simulate a case and summarize every output per scenario and month."""
     from yubi.cli.progress import progress_bar
     from yubi.engine import simulate
-
     from yubi.preflight import check_output_file, check_scheduler
 
     # Before the case is even read: a wrong path must not cost a simulation.
