@@ -132,7 +132,7 @@ def parse_case_text(raw: bytes, display: str = "<case>") -> CaseText:
     return CaseText(case_file, display, raw, tree)
 
 
-class _TooManyNodes(Exception):
+class _TooManyNodesError(Exception):
     """Raised by :class:`_CountingComposer` as soon as a file has too many YAML nodes."""
 
 
@@ -148,11 +148,11 @@ class _CountingComposer(Composer):
     def compose_node(self, parent: Any, index: Any) -> Any:
         self.nodes += 1
         if self.nodes > MAX_CASE_NODES:
-            raise _TooManyNodes
+            raise _TooManyNodesError
         return super().compose_node(parent, index)
 
 
-class _BadDate(ConstructorError):
+class _BadDateError(ConstructorError):
     """A scalar that looks like a YAML timestamp but is no calendar date or time."""
 
 
@@ -167,7 +167,7 @@ class _StrictConstructor(RoundTripConstructor):
         try:
             return super().construct_yaml_timestamp(node, values)
         except (ValueError, OverflowError) as error:
-            raise _BadDate(
+            raise _BadDateError(
                 None, None, f"{node.value!r} is not a valid date or time ({error})",
                 node.start_mark) from None
 
@@ -192,14 +192,14 @@ def _parse_yaml(text: str, display: str) -> Any:
         mark = error.problem_mark
         where = Location(display, mark.line + 1, mark.column + 1) if mark else Location(display)
         raise CaseError("YAML nested too deeply (over 200 levels)", where) from None
-    except _TooManyNodes:
+    except _TooManyNodesError:
         raise CaseError(f"case file has more than {MAX_CASE_NODES} YAML nodes",
                         Location(display)) from None
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         problem = error.problem or error.context or "invalid YAML"
         where = Location(display, mark.line + 1, mark.column + 1) if mark else Location(display)
-        prefix = "" if isinstance(error, _BadDate) else "YAML syntax error: "
+        prefix = "" if isinstance(error, _BadDateError) else "YAML syntax error: "
         raise CaseError(f"{prefix}{problem}", where) from None
     except YAMLError as error:
         raise CaseError(f"YAML error: {error}", Location(display)) from None

@@ -153,9 +153,9 @@ def print_summary(result: SimulationResult) -> None:
     terminal = console()
     shares = result.scenario_share()
     terminal.print(
-        f"[bold]{shown(case.file.title.en)}[/bold] — as of {case.as_of}; {result.settings.samples:,} "
-        f"trajectories, seed {result.settings.seed}, {result.settings.sampler} "
-        f"({result.elapsed:.2f} s)"
+        f"[bold]{shown(case.file.title.en)}[/bold] — as of {case.as_of}; "
+        f"{result.settings.samples:,} trajectories, seed {result.settings.seed}, "
+        f"{result.settings.sampler} ({result.elapsed:.2f} s)"
     )
     terminal.print(
         "scenarios: " + ", ".join(f"{s.id} {shares[s.id]:.1%} (prior {s.prior:.0%})"

@@ -119,8 +119,9 @@ def evidence_import(
 
     report = evidence_store.import_items(
         engine, items, compiled.id, detail={"file": path.name}, progress=progress)
-    console().print(f"{shown(path.name)}: {len(report.added)} added, {len(report.corrected)} corrected, "
-                    f"{len(report.unchanged)} already in the store (case {compiled.id})")
+    console().print(f"{shown(path.name)}: {len(report.added)} added, "
+                    f"{len(report.corrected)} corrected, {len(report.unchanged)} already in the "
+                    f"store (case {compiled.id})")
 
 
 @evidence_app.command("add")

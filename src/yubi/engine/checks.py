@@ -64,9 +64,10 @@ def check_outputs(case: Case, outputs: NDArray[np.float64], month: int,
     for index, output in enumerate(case.outputs):
         bad = ~(np.abs(outputs[index]) <= LARGEST_OUTPUT)
         if bool(bad.any()):
-            path = ["outputs", output.id] + (["expr"] if case.file.outputs[output.id].expr
-                                             else [])
-            raise _error(case, output.id, path, outputs[index], int(np.argmax(bad)), label, env)
+            where: list[str | int] = ["outputs", output.id]
+            if case.file.outputs[output.id].expr:
+                where.append("expr")
+            raise _error(case, output.id, where, outputs[index], int(np.argmax(bad)), label, env)
 
 
 def _suspects(case: Case, env: Mapping[str, Any]
@@ -79,14 +80,17 @@ def _suspects(case: Case, env: Mapping[str, Any]
     stocks = {stock.name for stock in case.stocks}
     found: list[tuple[str, list[str | int], frozenset[str]]] = []
     for variable in case.variables:
-        section = ["quantities"] if variable.kind == "quantity" else ["dynamics", "flows"]
-        key = ["expr"] if variable.base.expression is not None else []
-        found.append((variable.name, [*section, variable.name, *key], variable.reads - stocks))
+        section: list[str | int] = (["quantities"] if variable.kind == "quantity"
+                                    else ["dynamics", "flows"])
+        path = [*section, variable.name]
+        if variable.base.expression is not None:
+            path.append("expr")
+        found.append((variable.name, path, variable.reads - stocks))
     for stock in case.stocks:
         rule = stock.update if stock.update is not None else stock.flow
-        key = "update" if stock.update is not None else "flow"
+        rule_key = "update" if stock.update is not None else "flow"
         reads = rule.names - stocks if rule is not None else frozenset()
-        found.append((stock.name, ["dynamics", "stocks", stock.name, key], reads))
+        found.append((stock.name, ["dynamics", "stocks", stock.name, rule_key], reads))
     return [entry for entry in found if entry[0] in env]
 
 

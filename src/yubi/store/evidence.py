@@ -319,8 +319,9 @@ def _parse_row(row: Mapping[str, Any], context: _Context, report: Report) -> Evi
         report(column, reason)
 
     layout = context.layout(tuple(str(key) for key in row if key is not None))
-    values = {layout.names[str(key)]: value.strip() if isinstance(value, str) else value
-              for key, value in row.items() if key is not None}
+    values: dict[str, Any] = {
+        layout.names[str(key)]: value.strip() if isinstance(value, str) else value
+        for key, value in row.items() if key is not None}
     for column, reason in layout.problems:
         note(column, reason)
     # csv.DictReader puts the fields of a row longer than the header under the key None.
@@ -329,17 +330,16 @@ def _parse_row(row: Mapping[str, Any], context: _Context, report: Report) -> Evi
     if extra:
         note(f"{len(layout.names) + 1}", f"{len(extra)} more field(s) than the header's "
                                          f"{len(layout.names)} columns (an unquoted comma?)")
-    for column in TEXT_COLUMNS:
-        reason = _not_text(values.get(column), column)
-        if reason:
-            note(column, reason)
-            values[column] = None
-    for column in values:
-        if column not in TEXT_COLUMNS and isinstance(values[column], str):
-            reason = _not_text(values[column], column)
-            if reason:
-                note(column, reason)
-                values[column] = None
+    mistyped = False
+    for column in dict.fromkeys([*TEXT_COLUMNS, *values]):
+        value = values.get(column)
+        problem = _not_text(value, column) if column in TEXT_COLUMNS or isinstance(
+            value, str) else None
+        if problem:
+            note(column, problem)
+            mistyped = True
+    if mistyped:  # values of the wrong type: checking them further says nothing more
+        return None
     case = context.case
     case_column = values.get("case")
     if case_column and case_column != case.id:
