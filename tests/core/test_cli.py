@@ -163,8 +163,8 @@ def test_run_prints_a_readable_summary(cli, tmp_path: Path) -> None:
         (["--sampler", "halton"], "--sampler must be mc, lhs or sobol"),
         (["--samples", "0"], "samples must be between 1 and"),
         (["--seed", "-1"], "seed must be zero or positive"),
-        (["--out", "table.xlsx"], "--out must end in .parquet or .csv"),
-        (["--trajectories", "t.csv"], "--trajectories needs a .parquet file"),
+        (["--out", "table.xlsx"], "write .parquet or .csv, not .xlsx"),
+        (["--trajectories", "t.csv"], "write .parquet, not .csv"),
         (["--workers", "0"], "workers must be at least 1"),
     ],
 )
