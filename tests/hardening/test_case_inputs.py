@@ -109,6 +109,9 @@ TABLE = [
     pytest.param(Bad(edit(BASE, 'expr: "deployed * rate * dt"', 'expr: "deployed * rate * dt * log(rate * dt - 1)"'),
                      ":44:14: losses: the expression gives nan in month 2024-11", "run"),
                  id="nan-in-flow"),
+    pytest.param(Bad(edit(BASE, 'expr: "revenue / krw_per_usd"', 'expr: "revenue / krw_per_usd * 1e300"'),
+                     ":66:12: revenue_usd: the expression gives 1.41e+300 (overflow) in month 2024-11", "run"),
+                 id="output-1e300"),
 ]
 
 
