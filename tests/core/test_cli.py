@@ -163,8 +163,8 @@ def test_run_prints_a_readable_summary(cli, tmp_path: Path) -> None:
         (["--sampler", "halton"], "--sampler must be mc, lhs or sobol"),
         (["--samples", "0"], "samples must be between 1 and"),
         (["--seed", "-1"], "seed must be zero or positive"),
-        (["--out", "table.xlsx"], "--out must end in .parquet or .csv"),
-        (["--trajectories", "t.csv"], "--trajectories needs a .parquet file"),
+        (["--out", "table.xlsx"], "write .parquet or .csv, not .xlsx"),
+        (["--trajectories", "t.csv"], "write .parquet, not .csv"),
         (["--workers", "0"], "workers must be at least 1"),
     ],
 )
@@ -196,7 +196,8 @@ def test_a_non_finite_output_is_an_input_error(cli, tmp_path: Path) -> None:
     result = cli("run", case, "--samples", "50")
     assert result.code == 2, result.err
     assert len(result.err_lines) == 1
-    assert "outputs.r: is not a finite number in month 2025-01" in result.err
+    assert f"{case}:" in result.err
+    assert "r: the expression gives inf in month 2025-01, scenario only" in result.err
 
 
 @pytest.mark.parametrize(

@@ -196,11 +196,14 @@ def test_largest_allowed_expressions_compile_and_run() -> None:
 
 
 def test_unicode() -> None:
-    # Python normalizes identifiers (NFKC): a full-width "ａ" is the name "a".
-    assert compile_expression("ａ + 1", NAMES).names == frozenset({"a"})
+    # Python normalizes identifiers (NFKC): a full-width "ａ" would run as the name "a", so
+    # characters that normalization changes are refused (issue 11).
+    with pytest.raises(ExpressionError, match="looks like 'a' but is not") as caught:
+        compile_expression("ａ + 1", NAMES)
+    assert caught.value.offset == 0
     with pytest.raises(ExpressionError, match='unknown name "병력"'):
         compile_expression("병력 + 1", NAMES)
-    with pytest.raises(ExpressionError, match="syntax error"):
+    with pytest.raises(ExpressionError, match="looks like ' '"):
         compile_expression("a\u00a0+ 1", NAMES)  # a no-break space
     with pytest.raises(ExpressionError, match="syntax error"):
         compile_expression("٣ + a", NAMES)  # an Arabic-Indic digit

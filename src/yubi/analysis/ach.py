@@ -42,6 +42,7 @@ import datetime as dt
 import gzip
 import math
 import xml.etree.ElementTree as ET
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -51,6 +52,7 @@ import numpy as np
 
 from yubi.case.model import Case
 from yubi.errors import DataError
+from yubi.files import read_capped
 from yubi.store.clock import today
 from yubi.store.evidence import EvidenceItem, StoredItem
 
@@ -70,6 +72,8 @@ __all__ = [
     "write_achz",
 ]
 
+#: The largest .achz read, packed or unpacked (bounds a gzip bomb).
+MAX_ACHZ_BYTES = 64 * 1024 * 1024
 #: Inconsistency points per rating (PARC ACH): only I and II count.
 POINTS = {"CC": 0, "C": 0, "N": 0, "I": 1, "II": 2, "NA": 0}
 #: Credibility and relevance weights (PARC ACH 1.1 technical description).
@@ -280,8 +284,8 @@ def read_achz(path: str | Path) -> AchProject:
     """Read a PARC ACH 2.0 project file (see the module docstring for what is known of it)."""
     display = str(path)
     try:
-        raw = gzip.decompress(Path(path).read_bytes())
-    except (OSError, EOFError, gzip.BadGzipFile) as error:
+        raw = _gunzip(read_capped(path, MAX_ACHZ_BYTES, "ACH project"), display)
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as error:
         raise DataError(display, [f"not a gzipped ACH project: {error}"]) from None
     try:
         root = ET.fromstring(_decode_xml(raw))
@@ -296,6 +300,17 @@ def read_achz(path: str | Path) -> AchProject:
                      for index, node in enumerate(matrix_node.findall("EVIDENCE"), start=1))
     title = _text(root, "PROJECT-TITLE") or Path(path).stem
     return AchProject(title, AchMatrix(hypotheses, evidence), display)
+
+
+def _gunzip(data: bytes, display: str) -> bytes:
+    """Decompressed ``data``, refusing more than :data:`MAX_ACHZ_BYTES` (a gzip bomb)."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)  # gzip header
+    raw = inflater.decompress(data, MAX_ACHZ_BYTES + 1)
+    if len(raw) > MAX_ACHZ_BYTES:
+        raise DataError(display, [f"ACH project larger than {MAX_ACHZ_BYTES:,} bytes unpacked"])
+    if not inflater.eof:
+        raise EOFError("compressed file ended before the end-of-stream marker was reached")
+    return raw
 
 
 def write_achz(project_title: str, matrix: AchMatrix, path: str | Path) -> Path:
@@ -349,14 +364,15 @@ def _achz_evidence(
     ratings = {h: ACHZ_RATINGS[v] for h, v in zip(hypotheses, values, strict=False)}
     try:
         stamp = int(float(_text(node, "DATE") or 0))
-    except ValueError:
+        date = None if stamp == 0 else dt.datetime.fromtimestamp(stamp / 1000, dt.UTC).date()
+    except (ValueError, OverflowError, OSError):  # "x", inf, 1e30: no date
         raise DataError(display, [f"evidence {index}: DATE {_text(node, 'DATE')!r} is not "
                                   "milliseconds since 1970"]) from None
     return AchEvidence(
         id=_text(node, "CODE") or f"E{index}", text=_text(node, "NAME") or f"evidence {index}",
         ratings=ratings, credibility=_level(_text(node, "CREDIBILITY")),
         relevance=_level(_text(node, "RELEVANCE")), kind=_text(node, "TYPE") or None,
-        date=None if stamp == 0 else dt.datetime.fromtimestamp(stamp / 1000, dt.UTC).date(),
+        date=date,
     )
 
 

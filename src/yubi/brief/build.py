@@ -23,6 +23,7 @@ from yubi.brief.analyses import Analyses
 from yubi.brief.formatting import ESTIMATIVE_SCALE, Formatter
 from yubi.case.schema import RANGE_PATTERN, Indicator, LocalText
 from yubi.engine.results import OVERALL
+from yubi.html_safety import safe_url
 
 FloatArray = NDArray[np.float64]
 
@@ -893,8 +894,9 @@ class _Builder:
             details = [part for part in (
                 source.publisher, self.f.date(source.date) if source.date else None,
                 source.citation) if part]
+            # Validation admits only http(s) URLs; safe_url() keeps any other out of the href.
             out.append((self.refs(source_id)[0], ". ".join(d.rstrip(".") for d in details) + ".",
-                        source.url))
+                        safe_url(source.url)))
         return out
 
     def estimative_scale(self) -> list[tuple[str, str]]:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 import difflib
 import threading
+import unicodedata
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -215,6 +216,7 @@ def compile_expression(
     if not isinstance(text, str):
         raise ExpressionError(f"expected an expression as text, got {type(text).__name__}")
     _check_size(text)
+    _check_lookalikes(text)
     try:
         with warnings.catch_warnings():  # e.g. "1if x else 2": no SyntaxWarning on stderr
             warnings.simplefilter("ignore", SyntaxWarning)
@@ -242,6 +244,18 @@ def compile_expression(
         scenarios=frozenset(compiler.scenarios),
         _evaluate=evaluate,
     )
+
+
+def _check_lookalikes(text: str) -> None:
+    # Python's parser NFKC-normalizes identifiers, so "𝐞𝐱𝐩" or a full-width "ｄt" would run
+    # as exp and dt while reading as something else: refuse what normalization would change.
+    for offset, character in enumerate(text):
+        if not character.isascii() and unicodedata.normalize("NFKC", character) != character:
+            raise ExpressionError(
+                f"character {character!r} (U+{ord(character):04X}) looks like "
+                f"{unicodedata.normalize('NFKC', character)!r} but is not; type it plainly",
+                offset,
+            )
 
 
 def _check_size(text: str) -> None:

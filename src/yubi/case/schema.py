@@ -10,10 +10,19 @@ the case.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 __all__ = [
     "RANGE_PATTERN",
@@ -49,11 +58,70 @@ RANGE_PATTERN = re.compile(
     r"^\s*(?P<low>[-+]?[\d_.,]+(?:[eE][-+]?\d+)?)\s+to\s+(?P<high>[-+]?[\d_.,]+(?:[eE][-+]?\d+)?)\s*$"
 )
 
+#: Dates before this are typing mistakes (``0001-01-01``), not analysis dates.
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2999, 12, 31)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: Names that expressions read as functions (``exp``, ``log``…): a quantity so named would
+#: shadow the function or be shadowed by it. (``scenario`` is refused by the compiler.)
+RESERVED_NAMES = frozenset({
+    "min", "max", "clip", "where", "abs", "floor", "ceil", "round", "exp", "log", "log10",
+    "log1p", "expm1", "sqrt", "sin", "cos", "tanh", "logistic", "poisson", "binomial",
+    "bernoulli",
+})
+ALLOWED_URL_SCHEMES = ("http://", "https://")
+
 Identifier = Annotated[str, Field(pattern=IDENTIFIER, max_length=64)]
 
 
+def _not_reserved(name: str) -> str:
+    if name in RESERVED_NAMES:
+        raise ValueError(f'"{name}" is the name of a function of expressions; choose another')
+    return name
+
+
+#: A quantity, stock, flow or event name: an identifier that is not a function's name.
+Name = Annotated[Identifier, AfterValidator(_not_reserved)]
+
+
+def _strict_date(value: Any) -> Any:
+    """A date written ``YYYY-MM-DD`` (YAML reads it as a date), within a sane range."""
+    if isinstance(value, dt.datetime):
+        raise ValueError(f"{value.isoformat()} is a date and time; write the date YYYY-MM-DD")
+    if isinstance(value, str) and _ISO_DATE.match(value.strip()):
+        try:
+            value = dt.date.fromisoformat(value.strip())
+        except ValueError as error:
+            raise ValueError(f"{value!r} is not a valid date ({error})") from None
+    if not isinstance(value, dt.date):
+        raise ValueError(f"expected a date YYYY-MM-DD, not {value!r}")
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValueError(f"{value.isoformat()} is outside {EARLIEST_DATE} to {LATEST_DATE}")
+    return value
+
+
+#: A calendar date written ``YYYY-MM-DD``; numbers, week dates and times are refused.
+CaseDate = Annotated[dt.date, BeforeValidator(_strict_date)]
+
+
+def _web_url(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not value.strip().lower().startswith(ALLOWED_URL_SCHEMES) or any(
+        character.isspace() or ord(character) < 32 for character in value.strip()
+    ):
+        raise ValueError(f"a URL must start with http:// or https:// (no spaces), not {value!r}")
+    return value.strip()
+
+
+#: A link a reader may follow: http or https only (never ``javascript:`` or ``data:``).
+WebUrl = Annotated[str, AfterValidator(_web_url)]
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # No NaN or infinity anywhere: ``.nan`` and ``.inf`` are valid YAML floats but no valid
+    # parameter, bound, prior or threshold.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class LocalText(_Strict):
@@ -87,8 +155,8 @@ class Source(_Strict):
 
     title: str
     publisher: str | None = None
-    date: dt.date | None = None
-    url: str | None = None
+    date: CaseDate | None = None
+    url: WebUrl | None = None
     citation: str | None = None
     language: str | None = None
     note: str | None = None
@@ -98,7 +166,14 @@ class Horizon(_Strict):
     """The simulated months: ``start`` (``YYYY-MM``) and how many months."""
 
     start: Annotated[str, Field(pattern=MONTH)]
-    months: Annotated[int, Field(ge=1, le=600)]
+    months: Annotated[int, Field(ge=1, le=600, strict=True)]
+
+    @field_validator("start")
+    @classmethod
+    def _sane_year(cls, start: str) -> str:
+        if not EARLIEST_DATE.year <= int(start[:4]) <= LATEST_DATE.year:
+            raise ValueError(f"{start} is outside {EARLIEST_DATE.year} to {LATEST_DATE.year}")
+        return start
 
 
 # -- distributions -------------------------------------------------------------------------
@@ -238,7 +313,7 @@ class Quantity(_Definition):
     )
     note: LocalText | None = None
     analyst: str | None = None
-    judged: dt.date | None = None
+    judged: CaseDate | None = None
     confidence: Confidence | None = None
 
     @model_validator(mode="after")
@@ -310,9 +385,9 @@ class Event(_Strict):
 
 
 class Dynamics(_Strict):
-    stocks: dict[Identifier, Stock] = Field(default_factory=dict)
-    flows: dict[Identifier, Flow] = Field(default_factory=dict)
-    events: dict[Identifier, Event] = Field(default_factory=dict)
+    stocks: dict[Name, Stock] = Field(default_factory=dict)
+    flows: dict[Name, Flow] = Field(default_factory=dict)
+    events: dict[Name, Event] = Field(default_factory=dict)
 
 
 class Start(_Strict):
@@ -329,6 +404,10 @@ class Start(_Strict):
     def _one_trigger(self) -> Start:
         if (self.month is None) == (self.event is None):
             raise ValueError("give exactly one of month or event")
+        if isinstance(self.month, float | int) and not (
+            math.isfinite(self.month) and self.month >= 0
+        ):
+            raise ValueError(f"month must be a number of months, 0 or more, not {self.month}")
         if isinstance(self.month, str) and not RANGE_PATTERN.match(self.month):
             raise ValueError(f'month {self.month!r} is neither a number nor a range "6 to 18"')
         if (
@@ -469,12 +548,12 @@ class CaseFile(_Strict):
     id: Annotated[str, Field(pattern=CASE_ID, max_length=64)]
     title: LocalText
     summary: LocalText | None = None
-    as_of: dt.date
+    as_of: CaseDate
     horizon: Horizon
     analyst: str | None = None
     languages: list[str] = Field(default_factory=lambda: ["en", "ko"])
     sources: dict[Identifier, Source]
-    quantities: dict[Identifier, Quantity]
+    quantities: dict[Name, Quantity]
     dynamics: Dynamics = Field(default_factory=Dynamics)
     scenarios: Annotated[list[Scenario], Field(min_length=1)]
     outputs: Annotated[dict[Identifier, Output], Field(min_length=1)]
@@ -496,6 +575,19 @@ class CaseFile(_Strict):
                 raise ValueError(f'scenario id "{scenario.id}" is used twice')
             seen.add(scenario.id)
         return scenarios
+
+    @field_validator("correlations")
+    @classmethod
+    def _one_correlation_per_pair(cls, correlations: list[Correlation]) -> list[Correlation]:
+        seen: dict[frozenset[str], float] = {}
+        for correlation in correlations:
+            pair = frozenset(correlation.between)
+            if pair in seen:
+                a, b = correlation.between
+                raise ValueError(f"the correlation of {a} and {b} is given twice "
+                                 f"({seen[pair]:+g} and {correlation.rank:+g}); give it once")
+            seen[pair] = correlation.rank
+        return correlations
 
 
 class Correlation(_Strict):

@@ -12,6 +12,7 @@ unit when reported.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -142,6 +143,10 @@ def parse_unit(text: str | None) -> Unit:
         expect_term = False
     if expect_term:
         raise UnitError(f"unit {text!r} ends with an operator")
+    if not (math.isfinite(result.scale) and result.scale > 0):
+        # "0 KRW/USD" or "1e999 KRW" would divide by zero or overflow when converting.
+        raise UnitError(f"unit {text!r} has scale {result.scale:g}; a unit's number must be "
+                        "positive and finite")
     return result
 
 

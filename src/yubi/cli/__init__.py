@@ -209,7 +209,9 @@ def main(argv: list[str] | None = None) -> int:
         code = exit_.code
         return code if isinstance(code, int) else (0 if code is None else EXIT_BAD_INPUT)
     except YubiInputError as error:
-        print(f"error: {error}", file=sys.stderr)
+        from yubi.text import visible  # messages quote input: never let it drive the terminal
+
+        print(f"error: {visible(error)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -219,8 +221,10 @@ def main(argv: list[str] | None = None) -> int:
             import traceback
 
             traceback.print_exc()
+        from yubi.text import visible
+
         print(
-            f"internal error: {type(error).__name__}: {error} "
+            f"internal error: {type(error).__name__}: {visible(error)} "
             "(this is a bug in yubi; set YUBI_DEBUG=1 for the traceback)",
             file=sys.stderr,
         )

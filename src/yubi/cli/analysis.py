@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from yubi.case import load_case
 from yubi.cli import command_app
 from yubi.cli.core import CaseArgument
 from yubi.errors import UsageError
+from yubi.text import console as text_console
+from yubi.text import shown
 
 if TYPE_CHECKING:
     from yubi.analysis.sensitivity import InputEffect, SensitivityResult
@@ -102,7 +103,7 @@ def print_sensitivity(
     console: Console | None = None,
 ) -> None:
     """Print one table per result, or one table of the ranking across months."""
-    console = console or Console()
+    console = console or text_console()
     first = results[0]
     console.print(_headline(first, language))
     if len(results) == 1:
@@ -111,15 +112,15 @@ def print_sensitivity(
         console.print(_months_table(results, language, top))
     notes = list(dict.fromkeys(note for result in results for note in result.notes))
     for note in notes:
-        console.print(f"[dim]note:[/dim] {escape(note)}", highlight=False)
+        console.print(f"[dim]note:[/dim] {shown(note)}", highlight=False)
 
 
 def _headline(result: SensitivityResult, language: str) -> str:
-    what = escape(result.output_label.get(language))
+    what = shown(result.output_label.get(language))
     if result.statistic_label is not None:
-        what = f"P({what}: {escape(result.statistic_label.get(language))})"
+        what = f"P({what}: {shown(result.statistic_label.get(language))})"
     elif result.unit not in ("1", "") and f"({result.unit})" not in what:
-        what = f"{what} ({escape(result.unit)})"
+        what = f"{what} ({shown(result.unit)})"
     method = {"sobol": "Sobol' indices", "morris": "Morris screening",
               "tornado": "Tornado (p10 → p90)"}[result.method]
     size = {"sobol": f"{result.samples:,} base samples",
@@ -133,7 +134,7 @@ def _headline(result: SensitivityResult, language: str) -> str:
     elif result.statistic_label is not None and result.mean == result.mean:
         extra = f"; P = {result.mean:.1%}"
     return (
-        f"[bold]{method} of {what}[/bold] — case {result.case_id}, {size}, "
+        f"[bold]{method} of {what}[/bold] — case {shown(result.case_id)}, {size}, "
         f"{result.evaluations:,} evaluations, seed {result.seed} ({elapsed:.2f} s){extra}"
     )
 
@@ -163,7 +164,7 @@ def _table(result: SensitivityResult, language: str, top: int | None) -> Table:
         table.add_column("rank corr.", justify="right")
     effects = result.effects if top is None else result.effects[:top]
     for rank, effect in enumerate(effects, start=1):
-        cells = [str(rank), escape(effect.label.get(language)), _provenance(result, effect)]
+        cells = [str(rank), shown(effect.label.get(language)), _provenance(result, effect)]
         cells += _method_cells(result, effect)
         if given:
             cells.append(_share(effect.full_first, effect.full_first_ci))
@@ -189,13 +190,13 @@ def _method_cells(result: SensitivityResult, effect: InputEffect) -> list[str]:
             _value(effect.mu, result),
             _value(effect.sigma, result),
         ]
-    ends = escape(f"{effect.low_text} → {effect.high_text}")
+    ends = shown(f"{effect.low_text} → {effect.high_text}")
     outputs = f"{_value(effect.low_output, result)} → {_value(effect.high_output, result)}"
     swing = _value(effect.swing, result, signed=True)
     if effect.swing_ci is not None:
         swing += f" {_interval(effect.swing_ci, result)}"
     if effect.note:
-        ends += f" [dim]({escape(effect.note)})[/dim]"
+        ends += f" [dim]({shown(effect.note)})[/dim]"
     return [ends, outputs, swing]
 
 
@@ -212,7 +213,7 @@ def _months_table(results: Sequence[SensitivityResult], language: str, top: int 
     order = last.effects if top is None else last.effects[:top]
     ranks = [{e.name: (k + 1, e) for k, e in enumerate(r.effects)} for r in results]
     for effect in order:
-        cells = [escape(effect.label.get(language)), _provenance(first, effect)]
+        cells = [shown(effect.label.get(language)), _provenance(first, effect)]
         for result, ranking in zip(results, ranks, strict=True):
             rank, entry = ranking[effect.name]
             cells.append(f"{_importance(entry, result)} ({rank})")
@@ -225,13 +226,13 @@ def _provenance(result: SensitivityResult, effect: InputEffect) -> str:
     titles = result.source_titles(effect)
     if effect.kind == "scenario" and not titles and effect.assumption:
         priors = effect.assumption.removeprefix("Priors ").split(" — ")[0]
-        return "[italic]priors:[/italic] " + escape(_clip(priors, 8))
+        return "[italic]priors:[/italic] " + shown(_clip(priors, 8))
     if titles:
         text = "; ".join(titles[:2]) + (f" (+{len(titles) - 2} more)" if len(titles) > 2 else "")
-        return escape(_clip(text))
+        return shown(_clip(text))
     if effect.assumption:
         text = _ANALYST.sub("", effect.assumption, count=1)
-        return "[italic]analyst:[/italic] " + escape(_clip(text, 9))
+        return "[italic]analyst:[/italic] " + shown(_clip(text, 9))
     return "–"
 
 

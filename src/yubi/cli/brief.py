@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from yubi.case import load_case
 from yubi.cli import command_app
 from yubi.cli.core import CaseArgument
+from yubi.text import console, shown, visible
 
 app = command_app()
 
@@ -54,14 +53,17 @@ def brief(
 ) -> None:
     """Write the brief of a case: self-contained HTML (and PDF) in English or Korean."""
     import time
+    from pathlib import Path
 
     from yubi.brief.i18n import load_translations
     from yubi.brief.pdf import HARFBUZZ_PACKAGE, Typesetter, harfbuzz_subset_missing
     from yubi.cli.progress import step_bar
+    from yubi.preflight import check_output_folder
 
     languages = list(dict.fromkeys(x.strip() for x in lang.split(",") if x.strip())) or ["en"]
     for language in languages:
         load_translations(language)  # an unknown language fails before any work is done
+    check_output_folder(Path(out), "--out")  # and so does a folder that cannot be written
     if pdf and harfbuzz_subset_missing():
         typer.echo(f"warning: HarfBuzz's subsetter (Debian package {HARFBUZZ_PACKAGE}) is "
                    "missing, so the PDF will take several times longer; install it "
@@ -85,10 +87,10 @@ def brief(
             analyses = prepare(compiled, settings, languages, steps)
             files = write_briefs(compiled, out, languages, pdf=pdf, analyses=analyses,
                                  typesetter=typesetter)
-    errors = Console(stderr=True)
+    errors = console(stderr=True)
     if timings:
-        errors.print(f"timings:\n{escape(steps.report())}", highlight=False)
+        errors.print("timings:\n" + "\n".join(shown(line) for line in steps.report().splitlines()))
     else:
         errors.print(f"[dim]brief done in {steps.total:.1f} s (--timings for the steps)[/dim]")
     written = [path for brief in files for path in (brief.html, brief.pdf) if path is not None]
-    typer.echo("brief written to:\n" + "\n".join(f"  {path}" for path in written))
+    typer.echo("brief written to:\n" + "\n".join(f"  {visible(path)}" for path in written))

@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from yubi.case import bundled_case_names, load_case
 from yubi.case.loader import read_case_file, resolve_case
 from yubi.cli import command_app
 from yubi.errors import UsageError
+from yubi.text import console, shown
 
 if TYPE_CHECKING:
     from yubi.case.model import Case
@@ -68,7 +68,15 @@ def run(
     """Simulate a case and summarize every output per scenario and month."""
     from yubi import app as workbench
     from yubi.cli.progress import progress_bar
+    from yubi.preflight import check_output_file, check_scheduler
 
+    # Before the case is even read: a wrong path must not cost a simulation.
+    if out is not None:
+        check_output_file(out, "--out", (".parquet", ".csv"))
+    if trajectories is not None:
+        check_output_file(trajectories, "--trajectories", (".parquet",))
+    if scheduler is not None:
+        check_scheduler(scheduler)
     compiled = workbench.open_case(case)
     if as_of is not None:
         compiled = _with_posteriors(compiled, as_of)
@@ -87,9 +95,9 @@ def run(
         return
     print_summary(result)
     if out is not None:
-        Console(stderr=True).print(f"summary table written to {out}")
+        console(stderr=True).print(f"summary table written to {shown(out)}")
     if trajectories is not None:
-        Console(stderr=True).print(f"trajectories written to {trajectories}")
+        console(stderr=True).print(f"trajectories written to {shown(trajectories)}")
 
 
 @app.command()
@@ -99,15 +107,15 @@ def validate(case: Annotated[str, typer.Argument(help="The case file to check.")
     file = compiled.file
     assumptions = sum(1 for q in file.quantities.values() if not q.source)
     missing_korean = _missing_korean(compiled)
-    console = Console()
-    console.print(
-        f"ok: {compiled.path}: {len(file.quantities)} quantities "
+    terminal = console()
+    terminal.print(
+        f"ok: {shown(compiled.path)}: {len(file.quantities)} quantities "
         f"({len(file.quantities) - assumptions} sourced, {assumptions} analyst assumptions), "
         f"{len(compiled.scenarios)} scenarios, {len(compiled.outputs)} outputs, "
         f"{len(compiled.months)} months from {compiled.months[0]}"
     )
     if missing_korean:
-        console.print(f"note: {missing_korean} reader-facing texts have no Korean (ko) version")
+        terminal.print(f"note: {missing_korean} reader-facing texts have no Korean (ko) version")
 
 
 @app.command()
@@ -126,9 +134,9 @@ def cases() -> None:
     for name in bundled_case_names():
         # Read and checked, not compiled: the listing needs no distributions (no SciPy).
         file = read_case_file(resolve_case(name)).file
-        table.add_row(name, file.title.en, str(file.as_of),
+        table.add_row(shown(name), shown(file.title.en), str(file.as_of),
                       ", ".join(s.id for s in file.scenarios), ", ".join(file.outputs))
-    Console().print(table)
+    console().print(table)
 
 
 @app.command()
@@ -145,7 +153,7 @@ def new(path: Annotated[Path, typer.Argument(help="Where to write the starter ca
     text = resources.files("yubi.case").joinpath("starter.yaml").read_text(encoding="utf-8")
     case_id = re.sub(r"[^a-z0-9_-]+", "-", path.stem.lower()).strip("-_") or "my-case"
     path.write_text(text.replace("id: my-case", f"id: {case_id}", 1), encoding="utf-8")
-    Console().print(f"wrote {path}; check it with: yubi validate {path}")
+    console().print(f"wrote {shown(path)}; check it with: yubi validate {shown(path)}")
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -154,23 +162,24 @@ def print_summary(result: SimulationResult) -> None:
     from yubi.engine.views import short_number as _short
 
     case = result.case
-    console = Console()
+    terminal = console()
     shares = result.scenario_share()
-    console.print(
-        f"[bold]{case.file.title.en}[/bold] — as of {case.as_of}; {result.settings.samples:,} "
-        f"trajectories, seed {result.settings.seed}, {result.settings.sampler} "
-        f"({result.elapsed:.2f} s)"
+    terminal.print(
+        f"[bold]{shown(case.file.title.en)}[/bold] — as of {case.as_of}; "
+        f"{result.settings.samples:,} trajectories, seed {result.settings.seed}, "
+        f"{result.settings.sampler} ({result.elapsed:.2f} s)"
     )
-    console.print(
+    terminal.print(
         "scenarios: " + ", ".join(f"{s.id} {shares[s.id]:.1%} (prior {s.prior:.0%})"
                                   for s in case.scenarios)
     )
     if case.changes:
-        console.print("what-if: " + ", ".join(f"{c.key}={c.value}" for c in case.changes),
-                      markup=False)
+        terminal.print("what-if: " + ", ".join(f"{c.key}={c.value}" for c in case.changes),
+                       markup=False)
     months = sorted({*range(5, len(case.months), 6), len(case.months) - 1})
     for output in case.outputs:
-        table = Table(title=f"{output.label.en} ({output.unit_text}) — median [5%–95%]",
+        table = Table(title=f"{shown(output.label.en)} ({shown(output.unit_text)}) — median "
+                      "[5%–95%]",
                       title_justify="left")
         table.add_column("month")
         for name in ["all", *(s.id for s in case.scenarios)]:
@@ -183,7 +192,7 @@ def print_summary(result: SimulationResult) -> None:
                 p95 = result.statistic(output.id, "p95", scenario)[month]
                 cells.append(f"{_short(p50)} [{_short(p05)}–{_short(p95)}]")
             table.add_row(*cells)
-        console.print(table)
+        terminal.print(table)
 
 
 def _sampler(name: str) -> Sampler:

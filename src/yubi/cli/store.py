@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine
 
@@ -27,6 +26,7 @@ from yubi.case.model import Case
 from yubi.cli import command_app
 from yubi.engine import simulate
 from yubi.errors import UsageError
+from yubi.preflight import check_output_file
 from yubi.store import evidence as evidence_store
 from yubi.store import export as exporting
 from yubi.store import forecasts
@@ -40,6 +40,7 @@ from yubi.store.database import (
     upgrade,
 )
 from yubi.store.models import utc_now
+from yubi.text import console, shown
 
 app = command_app()
 db_app = typer.Typer(help="The store's database: upgrade its schema, check it.",
@@ -79,7 +80,7 @@ def db_upgrade(db: DbOption = None) -> None:
     before = current_revision(engine)
     after = upgrade(engine)
     where = engine.url.render_as_string(hide_password=True)
-    Console().print(f"{where}: schema {before or '(empty)'} → {after}")
+    console().print(f"{shown(where)}: schema {before or '(empty)'} → {after}")
 
 
 @db_app.command("check")
@@ -90,7 +91,7 @@ def db_check(db: DbOption = None) -> None:
     where = engine.url.render_as_string(hide_password=True)
     if problems:
         raise UsageError(f"{where}: " + "; ".join(problems))
-    Console().print(f"ok: {where}, schema {head_revision()}, "
+    console().print(f"ok: {shown(where)}, schema {head_revision()}, "
                     f"{evidence_store.count_rows(engine)} evidence rows")
 
 
@@ -106,7 +107,7 @@ def evidence_import(
     compiled = load_case(case)
     path = _evidence_file(file)
     engine = open_engine(db)
-    err = Console(stderr=True)
+    err = console(stderr=True)
     rows = evidence_store.read_rows(path, compiled)
     items = evidence_store.parse_rows(rows, compiled, str(path))
     if len(items) >= evidence_store.WRITE_CHUNK:
@@ -118,8 +119,9 @@ def evidence_import(
 
     report = evidence_store.import_items(
         engine, items, compiled.id, detail={"file": path.name}, progress=progress)
-    Console().print(f"{path.name}: {len(report.added)} added, {len(report.corrected)} corrected, "
-                    f"{len(report.unchanged)} already in the store (case {compiled.id})")
+    console().print(f"{shown(path.name)}: {len(report.added)} added, "
+                    f"{len(report.corrected)} corrected, {len(report.unchanged)} already in the "
+                    f"store (case {compiled.id})")
 
 
 @evidence_app.command("add")
@@ -153,7 +155,7 @@ def evidence_add(
     items = evidence_store.parse_rows([row], compiled, "yubi evidence add")
     report = evidence_store.add_item(open_engine(db), items[0])
     state = "added" if report.added else "corrected" if report.corrected else "already stored"
-    Console().print(f"{items[0].item_id}: {state}")
+    console().print(f"{shown(items[0].item_id)}: {state}")
 
 
 @evidence_app.command("list")
@@ -169,9 +171,10 @@ def evidence_list(case: CaseArgument = None, as_of: AsOfOption = None,
     for stored in items:
         item = stored.item
         bears = item.indicator or ("likelihoods" if item.likelihood else "ACH ratings")
-        table.add_row(item.item_id, str(item.observed_on), f"{item.reliability}{item.credibility}",
-                      bears, item.group_id or "", str(stored.version), item.text)
-    Console().print(table)
+        table.add_row(shown(item.item_id), str(item.observed_on),
+                      f"{item.reliability}{item.credibility}", shown(bears),
+                      shown(item.group_id or ""), str(stored.version), shown(item.text))
+    console().print(table)
 
 
 @evidence_app.command("correct")
@@ -205,7 +208,7 @@ def evidence_correct(
     if not fields:
         raise UsageError("the correction changes nothing")
     version = evidence_store.correct_item(engine, compiled.id, item_id, fields, note)
-    Console().print(f"{item_id}: version {version} recorded ({', '.join(fields)})")
+    console().print(f"{shown(item_id)}: version {version} recorded ({', '.join(fields)})")
 
 
 @evidence_app.command("retract")
@@ -218,7 +221,7 @@ def evidence_retract(
     """Withdraw an item from updates from now on (queries as of earlier dates still see it)."""
     compiled = load_case(case)
     version = evidence_store.retract_item(open_engine(db), compiled.id, item_id, reason)
-    Console().print(f"{item_id}: retracted (version {version})")
+    console().print(f"{shown(item_id)}: retracted (version {version})")
 
 
 @evidence_app.command("history")
@@ -246,9 +249,9 @@ def update(case: CaseArgument = None, as_of: AsOfOption = None, as_json: JsonOpt
 
 
 def _print_update(result: EvidenceUpdate) -> None:
-    console = Console()
+    terminal = console()
     ids = result.scenario_ids
-    table = Table("date", "item", "grade", "w", *ids, title=f"{result.case_id}: scenario "
+    table = Table("date", "item", "grade", "w", *ids, title=f"{shown(result.case_id)}: scenario "
                   f"probabilities after each item" + (f" (known by {result.as_of})"
                                                       if result.as_of else ""),
                   title_justify="left")
@@ -257,19 +260,20 @@ def _print_update(result: EvidenceUpdate) -> None:
     later = {i for members in groups.values() for i in members[1:]}
     for k, item in enumerate(result.items):
         mark = " ≡" if item.item_id in later else ""
-        table.add_row(str(item.observed_on), _short(item.text, 48) + mark,
+        table.add_row(str(item.observed_on), shown(_short(item.text, 48)) + mark,
                       f"{item.reliability}{item.credibility}", f"{result.weights[k]:.2f}",
                       *(f"{p:.1%}" for p in result.posteriors[k]))
-    console.print(table)
-    console.print("final: " + ", ".join(f"{s} {p:.1%}" for s, p in zip(ids, result.final,
+    terminal.print(table)
+    terminal.print("final: " + ", ".join(f"{s} {p:.1%}" for s, p in zip(ids, result.final,
                                                                        strict=True)))
     kl = result.kl_divergence()
     for k in result.movers():
-        console.print(f"moved most: {result.items[k].observed_on} {result.items[k].item_id} "
-                      f"(KL {kl[k]:.3f} nats) {_short(result.items[k].text, 70)}")
+        terminal.print(f"moved most: {result.items[k].observed_on} "
+                       f"{shown(result.items[k].item_id)} (KL {kl[k]:.3f} nats) "
+                       f"{shown(_short(result.items[k].text, 70))}")
     for group, members in groups.items():
-        console.print(f"note: {len(members)} items in group {group!r} report one fact and "
-                      f"were counted once (≡): {', '.join(members)}")
+        terminal.print(f"note: {len(members)} items in group {shown(repr(group))} report one "
+                       f"fact and were counted once (≡): {shown(', '.join(members))}")
 
 
 # -- ach -------------------------------------------------------------------------------------
@@ -348,25 +352,27 @@ def _ach_csv(matrix: ach_analysis.AchMatrix, document: dict[str, Any]) -> str:
 
 
 def _print_ach(matrix: ach_analysis.AchMatrix, document: dict[str, Any]) -> None:
-    console = Console()
-    table = Table("item", "date", "cred", "rel", "diag", *matrix.hypotheses,
-                  title=f"ACH: {document['project']}", title_justify="left")
+    terminal = console()
+    # An imported .achz names its own hypotheses and items: all of it is data.
+    table = Table("item", "date", "cred", "rel", "diag", *(shown(h) for h in matrix.hypotheses),
+                  title=f"ACH: {shown(document['project'])}", title_justify="left")
     for row in document["evidence"]:
-        table.add_row(_short(f"{row['id']} {row['text']}", 50), row["date"],
-                      row["credibility"], row["relevance"], str(row["diagnosticity"]),
-                      *(row[h] for h in matrix.hypotheses))
+        table.add_row(shown(_short(f"{row['id']} {row['text']}", 50)), shown(row["date"]),
+                      shown(row["credibility"]), shown(row["relevance"]),
+                      str(row["diagnosticity"]), *(shown(row[h]) for h in matrix.hypotheses))
     for name, label in (("inconsistency", "inconsistency score"),
                         ("weighted_inconsistency", "weighted inconsistency"),
                         ("posterior", "posterior (Bayes)")):
         fmt = "{:.1%}" if name == "posterior" else "{:.2f}"
         table.add_row(label, "", "", "", "", *(fmt.format(document[name][h])
                                                for h in matrix.hypotheses), style="bold")
-    console.print(table)
-    console.print("ranking (least inconsistent first): " + " > ".join(document["ranking"]))
+    terminal.print(table)
+    terminal.print("ranking (least inconsistent first): "
+                   + shown(" > ".join(document["ranking"])))
     for entry in document["sensitive"]:
-        console.print(f"sensitive: if {entry['item']} were {entry['if']}, the top hypothesis "
-                      f"would be {', '.join(entry['top_after'])} instead of "
-                      f"{', '.join(entry['top_before'])}")
+        terminal.print(f"sensitive: if {shown(entry['item'])} were {shown(entry['if'])}, the top "
+                       f"hypothesis would be {shown(', '.join(entry['top_after']))} instead of "
+                       f"{shown(', '.join(entry['top_before']))}")
 
 
 # -- forecasts -------------------------------------------------------------------------------
@@ -390,7 +396,7 @@ def forecast_model(
         compiled = posterior_case(compiled, as_of, resolve_url(db))
     result = simulate(compiled, samples, seed=seed)
     run_id, count = forecasts.record_model_forecasts(engine, compiled, result, month)
-    Console().print(f"run {run_id}: model probabilities recorded for {count} questions "
+    console().print(f"run {run_id}: model probabilities recorded for {count} questions "
                     f"({compiled.id}, {samples:,} samples, seed {seed})")
 
 
@@ -407,7 +413,7 @@ def forecast_add(
     compiled = load_case(case)
     spec = forecasts.QuestionSpec(question, text, criteria or text, parse_date(close, "--close"))
     written = forecasts.add_question(open_engine(db), compiled.id, spec)
-    Console().print(f"{question}: {'added' if written else 'already stored'}")
+    console().print(f"{shown(question)}: {'added' if written else 'already stored'}")
 
 
 @forecast_app.command("predict")
@@ -423,7 +429,7 @@ def forecast_predict(
     compiled = load_case(case)
     forecasts.predict(open_engine(db), compiled.id, question, probability, analyst,
                       parse_date(date, "--date"))
-    Console().print(f"{question}: {analyst} {probability:.0%}")
+    console().print(f"{shown(question)}: {shown(analyst)} {probability:.0%}")
 
 
 @forecast_app.command("list")
@@ -448,8 +454,9 @@ def forecast_list(case: CaseOption = None, as_of: AsOfOption = None, as_json: Js
     table = Table("question", "close", "probabilities", "resolved")
     for record in records:
         probs = ", ".join(f"{k} {v:.0%}" for k, v in record["probabilities"].items())
-        table.add_row(record["question"], record["close_on"], probs, record["resolution"] or "")
-    Console().print(table)
+        table.add_row(shown(record["question"]), record["close_on"], shown(probs),
+                      record["resolution"] or "")
+    console().print(table)
 
 
 @app.command()
@@ -465,7 +472,7 @@ def resolve(
     compiled = load_case(case)
     outcome = forecasts.resolve(open_engine(db), compiled, question, answer,
                                 parse_date(date, "--date"), source)
-    Console().print(f"{question}: resolved {'yes' if outcome else 'no'}")
+    console().print(f"{shown(question)}: resolved {'yes' if outcome else 'no'}")
 
 
 @app.command()
@@ -477,6 +484,8 @@ def score(
     db: DbOption = None,
 ) -> None:
     """Brier and log scores and calibration bins of each analyst, the model and the pools."""
+    if plot is not None:
+        check_output_file(plot, "--plot", (".png", ".pdf", ".svg"))
     compiled = load_case(case)
     scores, scored = _scores(open_engine(db), compiled, _day(as_of))
     _report_scores(scores, len(scored), plot, as_json)
@@ -492,6 +501,8 @@ def hindcast(
     db: DbOption = None,
 ) -> None:
     """Score the case as of its own date (its priors, no later evidence) on resolved questions."""
+    if plot is not None:
+        check_output_file(plot, "--plot", (".png", ".pdf", ".svg"))
     compiled = load_case(case)
     engine = open_engine(db)
     questions = forecasts.questions_as_of(engine, compiled.id)
@@ -507,7 +518,7 @@ def hindcast(
     else:
         _report_scores([result_score], len(scored), None, False)
     if not scored:
-        Console(stderr=True).print(
+        console(stderr=True).print(
             "no resolved question about this case's outputs yet: record them with "
             "`yubi forecast model`, resolve them with `yubi resolve QUESTION yes|no|VALUE "
             "--date D --source S`, then hindcast again")
@@ -525,6 +536,8 @@ def export_command(
     db: DbOption = None,
 ) -> None:
     """Export evidence, forecasts (with resolutions) or scores as CSV or JSON."""
+    if out is not None:
+        check_output_file(out, "--out")
     compiled = load_case(case)
     engine = open_engine(db)
     day = _day(as_of)
@@ -547,7 +560,7 @@ def export_command(
         sys.stdout.write(text)
     else:
         out.write_text(text, encoding="utf-8")
-        Console(stderr=True).print(f"{len(records)} records written to {out}")
+        console(stderr=True).print(f"{len(records)} records written to {shown(out)}")
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -564,18 +577,18 @@ def _report_scores(scores: list[Score], resolved: int, plot: Path | None, as_jso
     if as_json:
         _print_json({"resolved_questions": resolved, "scores": [s.to_dict() for s in scores]})
         return
-    console = Console()
+    terminal = console()
     table = Table("forecaster", "questions", "Brier (0 best)", "log score (0 best)",
                   "calibration: bin count (mean forecast → observed)",
                   title=f"{resolved} resolved questions", title_justify="left")
     for entry in scores:
         bins = "; ".join(f"{b.low:.1f}-{b.high:.1f}: {b.count} ({b.mean_forecast:.2f}→"
                          f"{b.observed:.2f})" for b in entry.bins if b.count)
-        table.add_row(entry.forecaster, str(entry.count), f"{entry.brier:.4f}",
+        table.add_row(shown(entry.forecaster), str(entry.count), f"{entry.brier:.4f}",
                       f"{entry.log:.4f}", bins)
-    console.print(table)
+    terminal.print(table)
     if plot is not None:
-        Console(stderr=True).print(f"calibration plot written to {plot}")
+        console(stderr=True).print(f"calibration plot written to {shown(plot)}")
 
 
 def _evidence_file(file: Path) -> Path:

@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from yubi.case.expressions import RNG_KEY, SIZE_KEY
 from yubi.case.model import ACTIVE_KEY, SCENARIO_KEY, Case, Definition, Variable
-from yubi.errors import CaseError
+from yubi.engine.checks import check_hazard, check_outputs
 
 __all__ = ["ChunkLayout", "MonthCallback", "layout_of", "run_chunk", "scenario_of"]
 
@@ -153,8 +153,7 @@ class _Trajectories:
                     outputs[row] = output.expression.evaluate(env)
                     if output.unit.scale != 1.0:
                         outputs[row] /= output.unit.scale
-                if not np.isfinite(outputs).all():
-                    self._not_finite(outputs, month)
+                check_outputs(self.case, outputs, month, env)
                 on_month(month, outputs)
 
     def _step(self, month: int) -> None:
@@ -167,6 +166,7 @@ class _Trajectories:
         fired_now = {}
         for event in self.case.events:
             hazard = event.hazard.evaluate(env)
+            check_hazard(self.case, event, hazard, month, env)
             fired_now[event.name] = self.rng.random(self.size) < hazard
         updated = {}
         for stock in self.case.stocks:
@@ -203,12 +203,3 @@ class _Trajectories:
                 cached = definition.marginal.ppf(self.design[:, variable.column]) * definition.scale
             self.cache[(variable.name, key)] = cached
         return cached
-
-    def _not_finite(self, outputs: FloatArray, month: int) -> None:
-        for row, output in enumerate(self.case.outputs):
-            if not np.isfinite(outputs[row]).all():
-                raise CaseError(
-                    f"is not a finite number in month {self.case.months[month]} for some "
-                    "trajectories (a division by zero, or log of a negative number?)",
-                    subject=f"outputs.{output.id}",
-                )

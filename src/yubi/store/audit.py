@@ -14,7 +14,8 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
-from yubi.store.models import AuditEntry, utc_now
+from yubi.errors import UsageError
+from yubi.store.models import NAME, AuditEntry, utc_now
 
 __all__ = ["analyst_name", "history", "record"]
 
@@ -23,6 +24,11 @@ def analyst_name() -> str:
     """The person making changes: ``$YUBI_ANALYST``, else the login name."""
     name = os.environ.get("YUBI_ANALYST", "").strip()
     if name:
+        # The name is stored in every row written (a bounded column on PostgreSQL).
+        if len(name) > NAME:
+            raise UsageError(f"YUBI_ANALYST is {len(name)} characters long; at most {NAME}")
+        if not name.isprintable():
+            raise UsageError("YUBI_ANALYST holds control characters; give a plain name")
         return name
     try:
         return getpass.getuser()

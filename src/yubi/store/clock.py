@@ -7,7 +7,9 @@ before midnight UTC at the start of the next day.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
+from yubi.case.schema import EARLIEST_DATE, LATEST_DATE
 from yubi.errors import UsageError
 
 __all__ = ["end_of_day", "parse_date", "today"]
@@ -26,9 +28,14 @@ def parse_date(value: str | dt.date, what: str = "date") -> dt.date:
     if text.lower() in ("today", "now"):
         return today()
     try:
-        return dt.date.fromisoformat(text)
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            raise ValueError(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise UsageError(f"{what} must be a date YYYY-MM-DD (or 'today'), not {value!r}") from None
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise UsageError(f"{what} {day} is outside {EARLIEST_DATE} to {LATEST_DATE}")
+    return day
 
 
 def end_of_day(day: dt.date) -> dt.datetime:

@@ -28,7 +28,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import NullPool
 
 from yubi.errors import UsageError
@@ -73,6 +73,11 @@ def resolve_url(url: str | None = None) -> str:
         raise UsageError(f"not a database URL: {chosen!r}") from None
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
         raise UsageError(f"the store runs on SQLite or PostgreSQL, not {parsed.drivername!r}")
+    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+        # An in-memory database would vanish when the command ends (and each connection
+        # would see another, empty one).
+        raise UsageError(f"{chosen!r} is an in-memory database; name a file: "
+                         "sqlite:///path/to/store.sqlite3")
     return chosen
 
 
@@ -92,7 +97,11 @@ def open_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
     if migrate:
         current = current_revision(engine)
         if current is None:
-            upgrade(engine)
+            try:
+                upgrade(engine)
+            except DBAPIError as error:
+                engine.dispose()
+                raise _cannot_open(engine, error) from None
         elif current != head_revision():
             engine.dispose()
             raise UsageError(
@@ -129,8 +138,14 @@ def current_revision(engine: Engine) -> str | None:
     try:
         with engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
-    except OperationalError as error:
-        raise UsageError(f"cannot open the store at {_display(engine)}: {error.orig}") from None
+    except DBAPIError as error:  # no server, not a database file, no permission…
+        raise _cannot_open(engine, error) from None
+
+
+def _cannot_open(engine: Engine, error: DBAPIError) -> UsageError:
+    # The driver's own message, without SQLAlchemy's rendering of the SQL statement.
+    reason = str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else "failed"
+    return UsageError(f"cannot open the store at {_display(engine)}: {reason}")
 
 
 def head_revision() -> str:
@@ -163,7 +178,12 @@ def _create(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(database).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise UsageError(f"cannot create the store's folder {folder}: "
+                                 f"{error.strerror}") from None
         # NullPool: each command is short-lived, and a pooled SQLite connection kept across a
         # fork would be shared by two processes.
         engine = create_engine(url, poolclass=NullPool)

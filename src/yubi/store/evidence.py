@@ -20,7 +20,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import io
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -29,11 +31,14 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Row, and_, func, insert, select, text
 
 from yubi.case.model import Case
+from yubi.case.schema import EARLIEST_DATE
 from yubi.errors import DataError, UsageError
+from yubi.files import read_capped
 from yubi.store import audit
 from yubi.store.clock import end_of_day, today
 from yubi.store.database import writing
 from yubi.store.models import EvidenceRow, utc_now
+from yubi.text import csv_restore
 
 __all__ = [
     "CONTENT_FIELDS",
@@ -69,6 +74,12 @@ MAX_LISTED_PROBLEMS = 100
 #: Columns stored in bounded text fields (``models``): longer values are refused on import.
 LENGTH_LIMITS = {"id": 128, "group": 128, "type": 40}
 WRITE_CHUNK = 10_000
+#: The largest evidence file read (a 100,000-row CSV is about 30 MB).
+MAX_FILE_BYTES = 256 * 1024 * 1024
+#: Columns that hold text: a JSON number, list or object there is a mistake, not text.
+TEXT_COLUMNS = ("id", "case", "date", "text", "source", "url", "type", "relevance",
+                "indicator", "group", "reliability")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 #: The fields whose change makes a new version (the id and bookkeeping are not content).
 CONTENT_FIELDS = (
     "observed_on", "text", "source", "url", "kind", "reliability", "credibility", "relevance",
@@ -154,24 +165,51 @@ class ImportReport:
 def read_rows(path: Path, case: Case) -> list[dict[str, Any]]:
     """The rows of a CSV, JSON or PARC ACH ``.achz`` file, as dictionaries (not yet checked).
 
-    An ``.achz`` project's hypotheses must match the case's scenarios (by id or label).
+    An ``.achz`` project's hypotheses must match the case's scenarios (by id or label). The
+    file must be a regular file of at most :data:`MAX_FILE_BYTES`; a CSV header may not name
+    a column twice, and a CSV cell that an export neutralized (see :mod:`yubi.store.export`)
+    reads back as it was.
     """
     suffix = path.suffix.lower()
+    if suffix == ".achz":
+        from yubi.analysis.ach import read_achz
+
+        return read_achz(path).evidence_rows(case)
+    if suffix not in (".csv", ".json"):
+        raise UsageError(f"{path}: evidence files are .csv, .json or .achz, "
+                         f"not {suffix or '(none)'}")
+    raw = read_capped(path, MAX_FILE_BYTES, "evidence file")
     try:
         if suffix == ".csv":
-            with path.open(newline="", encoding="utf-8-sig") as handle:
-                return [dict(row) for row in csv.DictReader(handle)]
-        if suffix == ".json":
-            return _json_rows(json.loads(path.read_text(encoding="utf-8")), str(path))
-        if suffix == ".achz":
-            from yubi.analysis.ach import read_achz
-
-            return read_achz(path).evidence_rows(case)
-    except OSError as error:
-        raise UsageError(f"cannot read {path}: {error.strerror}") from None
+            return _csv_rows(raw.decode("utf-8-sig"), str(path))
+        return _json_rows(json.loads(raw.decode("utf-8")), str(path))
     except (UnicodeDecodeError, json.JSONDecodeError, csv.Error) as error:
         raise DataError(str(path), [f"not a readable {suffix[1:].upper()} file: {error}"]) from None
-    raise UsageError(f"{path}: evidence files are .csv, .json or .achz, not {suffix or '(none)'}")
+    except RecursionError:
+        raise DataError(str(path), ["JSON nested too deeply"]) from None
+
+
+def _csv_rows(text: str, display: str) -> list[dict[str, Any]]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if header is None:
+        return []
+    names = [name.strip().lower() for name in header]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise DataError(display, [f"header: column {name!r} appears more than once"
+                                  for name in repeated])
+    rows = []
+    for fields in reader:
+        if not fields:
+            continue  # a blank line, as csv.DictReader skips it
+        row: dict[Any, Any] = {key: csv_restore(value) for key, value in zip(header, fields,
+                                                                            strict=False)}
+        row.update({key: "" for key in header[len(fields):]})
+        if len(fields) > len(header):
+            row[None] = fields[len(header):]
+        rows.append(row)
+    return rows
 
 
 def _json_rows(document: Any, display: str) -> list[dict[str, Any]]:
@@ -281,8 +319,9 @@ def _parse_row(row: Mapping[str, Any], context: _Context, report: Report) -> Evi
         report(column, reason)
 
     layout = context.layout(tuple(str(key) for key in row if key is not None))
-    values = {layout.names[str(key)]: value.strip() if isinstance(value, str) else value
-              for key, value in row.items() if key is not None}
+    values: dict[str, Any] = {
+        layout.names[str(key)]: value.strip() if isinstance(value, str) else value
+        for key, value in row.items() if key is not None}
     for column, reason in layout.problems:
         note(column, reason)
     # csv.DictReader puts the fields of a row longer than the header under the key None.
@@ -291,6 +330,16 @@ def _parse_row(row: Mapping[str, Any], context: _Context, report: Report) -> Evi
     if extra:
         note(f"{len(layout.names) + 1}", f"{len(extra)} more field(s) than the header's "
                                          f"{len(layout.names)} columns (an unquoted comma?)")
+    mistyped = False
+    for column in dict.fromkeys([*TEXT_COLUMNS, *values]):
+        value = values.get(column)
+        problem = _not_text(value, column) if column in TEXT_COLUMNS or isinstance(
+            value, str) else None
+        if problem:
+            note(column, problem)
+            mistyped = True
+    if mistyped:  # values of the wrong type: checking them further says nothing more
+        return None
     case = context.case
     case_column = values.get("case")
     if case_column and case_column != case.id:
@@ -330,6 +379,25 @@ def natural_key(case_id: str, observed_on: dt.date, text_value: str, source: str
     return "ev-" + hashlib.sha256(joined.encode("utf-8")).hexdigest()[:16]
 
 
+def _not_text(value: Any, column: str) -> str | None:
+    """Why ``value`` cannot be stored as the text of ``column``, or ``None`` if it can."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        if column == "credibility":
+            return None  # checked as a grade by _credibility
+        if column in ("id", "group") and type(value) is int:
+            return None  # a whole number is an exact identifier: 7 is "7"
+        return f"must be text, not {type(value).__name__} {value!r}"[:200]
+    if "\x00" in value:
+        return "contains a NUL character"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "is not valid Unicode (a lone surrogate?)"
+    return None
+
+
 def _required(values: Mapping[str, Any], column: str, report: Report) -> str:
     value = values.get(column)
     if value in (None, ""):
@@ -343,12 +411,16 @@ def _date(value: Any, now: dt.date, report: Report) -> dt.date | None:
         report("date", "missing")
         return None
     try:
+        if not _ISO_DATE.match(str(value)):
+            raise ValueError
         day = dt.date.fromisoformat(str(value))
     except ValueError:
         report("date", f"not a date YYYY-MM-DD: {value!r}")
         return None
     if day > now:
         report("date", f"{day} is in the future")
+    if day < EARLIEST_DATE:
+        report("date", f"{day} is before {EARLIEST_DATE}")
     return day
 
 
@@ -361,6 +433,9 @@ def _reliability(value: Any, report: Report) -> str | None:
 
 
 def _credibility(value: Any, report: Report) -> int | None:
+    if isinstance(value, bool):
+        report("credibility", f"must be an Admiralty information grade 1-6, not {value!r}")
+        return None
     try:
         number = float(value) if isinstance(value, float) else None
         grade = int(number) if number is not None and number.is_integer() else int(str(value))
@@ -413,8 +488,8 @@ def _likelihood(
     likelihood: dict[str, float] = {}
     for scenario, raw in given.items():
         try:
-            number = float(raw)
-        except (TypeError, ValueError):
+            number = float("nan") if isinstance(raw, bool) else float(raw)
+        except (TypeError, ValueError, OverflowError):
             number = float("nan")
         if not 0 < number <= 1:
             report(LIKELIHOOD_PREFIX + scenario, f"a likelihood is in (0, 1], not {raw!r}")
@@ -468,7 +543,7 @@ def import_file(
 ) -> ImportReport:
     """Check a CSV/JSON/.achz file whole, then write it in one transaction."""
     items = parse_rows(read_rows(path, case), case, str(path))
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = hashlib.sha256(read_capped(path, MAX_FILE_BYTES, "evidence file")).hexdigest()
     return import_items(engine, items, case.id, action="import",
                         detail={"file": path.name, "sha256": digest}, progress=progress)
 

@@ -1,5 +1,10 @@
 """Export evidence, forecasts and scores as CSV or JSON.
 
+CSV cells whose text starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return are
+written with a leading ``'`` so that a spreadsheet shows them instead of running them as a
+formula (OWASP's CSV-injection advice); importing the CSV drops that ``'`` again
+(:func:`yubi.text.csv_restore`). JSON is written as stored.
+
 Evidence exports in the import format (``lik_<scenario>`` and ``ach_<scenario>`` columns in
 CSV, ``likelihood`` and ``ratings`` objects in JSON) plus the store's bookkeeping (version,
 recorded_at, recorded_by); re-importing an export adds nothing.
@@ -17,6 +22,7 @@ from yubi.analysis.scoring import Score
 from yubi.errors import UsageError
 from yubi.store.evidence import StoredItem
 from yubi.store.forecasts import ForecastRecord, QuestionSpec, ResolutionRecord
+from yubi.text import csv_cell
 
 __all__ = ["evidence_records", "forecast_records", "render", "score_records"]
 
@@ -89,7 +95,15 @@ def render(records: Sequence[dict[str, Any]], fmt: str) -> str:
         raise UsageError(f"--format must be csv or json, not {fmt!r}")
     buffer = io.StringIO()
     if records:
-        writer = csv.DictWriter(buffer, fieldnames=list(records[0]), lineterminator="\n")
+        names = list(records[0])
+        writer = csv.DictWriter(buffer, fieldnames=names, lineterminator="\n")
+        # The csv module quotes only the line terminator's characters: a lone CR inside a
+        # cell would end the row for the reader, so such rows are written fully quoted.
+        quoted = csv.DictWriter(buffer, fieldnames=names, lineterminator="\n",
+                                quoting=csv.QUOTE_ALL)
         writer.writeheader()
-        writer.writerows(records)
+        for record in records:
+            cells = {key: csv_cell(value) for key, value in record.items()}
+            carriage = any(isinstance(value, str) and "\r" in value for value in cells.values())
+            (quoted if carriage else writer).writerow(cells)
     return buffer.getvalue()

@@ -20,7 +20,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy import Connection, Engine, func, insert, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 
 from yubi.analysis.pooling import linear_pool, log_pool
 from yubi.analysis.scoring import Score, score
@@ -40,6 +41,7 @@ __all__ = [
     "add_question",
     "forecasts_as_of",
     "hindcast",
+    "lock_case",
     "model_questions",
     "predict",
     "questions_as_of",
@@ -120,7 +122,22 @@ def model_questions(case: Case, months: Sequence[str] | None = None) -> list[Que
 def add_question(engine: Engine, case_id: str, spec: QuestionSpec) -> bool:
     """Store a question (a new version if its id exists with other wording); True if written."""
     with writing(engine) as connection:
+        lock_case(connection, case_id)
         return _add_questions(connection, case_id, [spec]) > 0
+
+
+def lock_case(connection: Connection, case_id: str) -> None:
+    """Serialize the writers of one case's questions, runs and forecasts until commit.
+
+    SQLite's ``BEGIN IMMEDIATE`` already lets one writer in at a time. PostgreSQL's default
+    isolation does not: two writers could both find question ``q`` missing (or case version
+    ``sha`` unrecorded) and both insert it, and one would fail on the unique constraint. A
+    transaction-scoped advisory lock per case, taken before the first read, makes the
+    second wait and then see the first one's rows (each statement reads what is committed).
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                           {"key": f"yubi.forecasts.{case_id}"})
 
 
 def _add_questions(connection: Connection, case_id: str, specs: Sequence[QuestionSpec]) -> int:
@@ -185,10 +202,16 @@ def record_run(connection: Connection, case: Case, result: SimulationResult, pur
     version_id = connection.execute(select(CaseVersion.id).where(
         CaseVersion.sha256 == case.sha256)).scalar_one_or_none()
     if version_id is None:
-        version_id = connection.execute(insert(CaseVersion).values(
-            case_id=case.id, sha256=case.sha256, title=case.file.title.en, as_of=case.as_of,
-            content=_case_text(case), recorded_at=utc_now(), recorded_by=audit.analyst_name(),
-        )).inserted_primary_key[0]  # type: ignore[index]
+        # Insert-or-get: a writer that does not hold lock_case() (another case id with the
+        # same bytes cannot exist, but another tool might) must not fail on the unique hash.
+        values = dict(case_id=case.id, sha256=case.sha256, title=case.file.title.en,
+                      as_of=case.as_of, content=_case_text(case), recorded_at=utc_now(),
+                      recorded_by=audit.analyst_name())
+        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+        connection.execute(dialect.insert(CaseVersion).values(**values)
+                           .on_conflict_do_nothing(index_elements=["sha256"]))
+        version_id = connection.execute(select(CaseVersion.id).where(
+            CaseVersion.sha256 == case.sha256)).scalar_one()
     settings = result.settings
     summary = {"scenario_share": result.scenario_share(), "thresholds": _threshold_table(result)}
     run_id = connection.execute(insert(Run).values(
@@ -211,6 +234,7 @@ def record_model_forecasts(
     specs = model_questions(case, months)
     day = made_on or utc_now().date()
     with writing(engine) as connection:
+        lock_case(connection, case.id)
         run_id = record_run(connection, case, result, "forecast")
         _add_questions(connection, case.id, specs)
         audit_id = audit.record(connection, "predict", "prediction", case.id,
@@ -241,6 +265,7 @@ def predict(
     if analyst == MODEL or analyst.startswith("pool:"):
         raise UsageError(f"{analyst!r} is reserved; give the analyst's own name")
     with writing(engine) as connection:
+        lock_case(connection, case_id)
         _question(connection, case_id, question_id)
         audit_id = audit.record(connection, "predict", "prediction", f"{case_id}/{question_id}",
                                 {"analyst": analyst, "probability": probability,
