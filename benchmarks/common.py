@@ -15,6 +15,7 @@ from __future__ import annotations
 import inspect
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -100,14 +101,37 @@ def process_times(argv: Sequence[str], repeats: int = 9, warmup: int = 2,
                   cwd: Path = ROOT, timeout: float = 600) -> list[float]:
     """Wall-clock seconds of ``repeats`` fresh processes of ``argv`` (after ``warmup`` runs
     that fill the OS file cache), as hyperfine measures; output discarded."""
-    times = []
+    return [wall for wall, _ in process_runs(argv, repeats, warmup, cwd, timeout)]
+
+
+def process_runs(argv: Sequence[str], repeats: int = 9, warmup: int = 2,
+                 cwd: Path = ROOT, timeout: float = 600) -> list[tuple[float, float]]:
+    """(wall-clock, CPU) seconds of each of ``repeats`` fresh processes of ``argv``.
+
+    CPU is user + system time of the process and every child it waited for: on a shared
+    machine it varies far less than wall-clock time, and for a one-process command on an
+    idle machine the two are about equal.
+    """
+    runs = []
     for index in range(warmup + repeats):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         subprocess.run(list(argv), cwd=cwd, check=True, timeout=timeout,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wall = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         if index >= warmup:
-            times.append(time.perf_counter() - started)
-    return times
+            runs.append((wall, cpu))
+    return runs
+
+
+def cpu_of(function: Callable[[], object]) -> tuple[object, float]:
+    """``function()`` and the CPU seconds (user + system) of the children it waited for."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    value = function()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return value, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def spread(times: Sequence[float], unit: float = 1.0, digits: int = 2) -> str:

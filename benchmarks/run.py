@@ -99,8 +99,9 @@ def render(figures: list[Figure], *, quick: bool, minutes: float,
         f"- **Debian packages the brief used:** {listed}.",
         f"- **Load average:** {loads[0]} at the start, {loads[1]} at the end. The machine was "
         "shared with other jobs while this ran, so absolute times are high and noisy; ratios "
-        "measured in the same run (and the `python -c pass` floor) say more than any one "
-        "time.",
+        "measured in the same run, CPU times (which load changes far less; on an idle machine "
+        "a one-process command's wall time is about its CPU time) and the `python -c pass` "
+        "floor say more than any one wall-clock time.",
         "",
         f"{met} figures meet their target, {len(missed)} do not"
         + (f" ({'; '.join(f.name for f in missed)})" if missed else "") + ".",
