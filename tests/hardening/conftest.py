@@ -7,14 +7,10 @@ are those of ``tests/store/conftest.py``, loaded from there so both suites run t
 from __future__ import annotations
 
 import importlib.util
+import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import pytest
-
-from yubi.cli import main
 
 TESTS = Path(__file__).parent.parent
 
@@ -24,6 +20,7 @@ def _load(relative: str, name: str) -> Any:
     spec = importlib.util.spec_from_file_location(name, TESTS / relative)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
@@ -35,38 +32,18 @@ postgres_admin_url = _store.postgres_admin_url
 store_url = _store.store_url
 engine = _store.engine
 mini_case = _store.mini_case
+_analyst = _store._analyst  # autouse: YUBI_ANALYST=test-analyst
 MINI_CASE: Path = _store.MINI_CASE
 
 
-@dataclass(frozen=True)
-class CliResult:
-    code: int
-    out: str
-    err: str
+_core = _load("core/conftest.py", "_yubi_core_fixtures")
+#: ``cli("validate", path)`` runs ``yubi.cli.main`` in-process: code, stdout and stderr.
+cli = _core.cli
+CliResult = _core.CliResult
+Cli = Callable[..., Any]
 
 
-Cli = Callable[..., CliResult]
-
-
-@pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str]) -> Cli:
-    """``cli("validate", path)`` runs ``yubi.cli.main`` and returns code, stdout and stderr."""
-
-    def run(*argv: str | Path) -> CliResult:
-        capsys.readouterr()
-        code = main([str(arg) for arg in argv])
-        captured = capsys.readouterr()
-        return CliResult(code, captured.out, captured.err)
-
-    return run
-
-
-@pytest.fixture(autouse=True)
-def _analyst(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("YUBI_ANALYST", "test-analyst")
-
-
-def assert_input_error(result: CliResult, fragment: str) -> None:
+def assert_input_error(result: Any, fragment: str) -> None:
     """Exit 2, one line on stderr holding ``fragment``, no traceback."""
     assert result.code == 2, (result.code, result.err, result.out[-500:])
     assert "Traceback" not in result.err

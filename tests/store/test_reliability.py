@@ -110,6 +110,7 @@ def test_sigkill_during_a_large_import_leaves_all_or_nothing(store_url: str,
             break
     child.send_signal(signal.SIGKILL)
     child.wait(timeout=60)
+    child.stderr.close()
     assert any(line.startswith("written") for line in seen), "".join(seen)
     assert child.returncode == -signal.SIGKILL
 

@@ -229,7 +229,16 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL
+    finally:
+        _close_stores()
     return 0
+
+
+def _close_stores() -> None:
+    # Only if a command opened the store: importing SQLAlchemy here would slow every command.
+    database = sys.modules.get("yubi.store.database")
+    if database is not None:
+        database.dispose_all()
 
 
 def run() -> None:

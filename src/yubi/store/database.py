@@ -16,6 +16,7 @@ once, without waiting, when another writer holds the lock).
 from __future__ import annotations
 
 import os
+import weakref
 from contextlib import AbstractContextManager
 from importlib import resources
 from pathlib import Path
@@ -38,6 +39,7 @@ __all__ = [
     "check_integrity",
     "current_revision",
     "default_url",
+    "dispose_all",
     "head_revision",
     "open_engine",
     "resolve_url",
@@ -81,7 +83,8 @@ def resolve_url(url: str | None = None) -> str:
     return chosen
 
 
-def open_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
+def open_engine(url: str | None = None, *, migrate: bool = True, pooled: bool = False
+                ) -> Engine:
     """An engine on the store, its schema brought current when the database is fresh.
 
     Parameters
@@ -92,8 +95,12 @@ def open_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
         Upgrade a fresh (empty) database to the current schema. A database that holds an older
         schema is never changed silently: :class:`~yubi.errors.UsageError` asks for
         ``yubi db upgrade``.
+    pooled
+        Keep PostgreSQL connections in a pool (for a long-running server, which then calls
+        ``engine.dispose()`` when it stops). By default each connection closes on release.
     """
-    engine = _create(resolve_url(url))
+    engine = _create(resolve_url(url), pooled)
+    _opened.add(engine)
     if migrate:
         current = current_revision(engine)
         if current is None:
@@ -109,6 +116,20 @@ def open_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
                 f"{head_revision()}: run `yubi db upgrade`"
             )
     return engine
+
+
+#: Engines made by open_engine(), so that a command can close their pooled connections.
+_opened: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def dispose_all() -> None:
+    """Close the pooled connections of every engine :func:`open_engine` made.
+
+    The CLI calls it when a command ends: a PostgreSQL connection left for the garbage
+    collector is a ``ResourceWarning`` (and, in a long-lived process, a leak).
+    """
+    for engine in list(_opened):
+        engine.dispose()
 
 
 def writing(engine: Engine) -> AbstractContextManager[Connection]:
@@ -173,7 +194,7 @@ def check_integrity(engine: Engine) -> list[str]:
 
 
 # -- helpers -------------------------------------------------------------------------------
-def _create(url: str) -> Engine:
+def _create(url: str, pooled: bool = False) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
@@ -190,7 +211,11 @@ def _create(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    if pooled:
+        return create_engine(url, pool_pre_ping=True)
+    # A command is short-lived: a connection is closed when it is released, so none is left
+    # open for the garbage collector (a ResourceWarning, and a leak in a long-lived caller).
+    return create_engine(url, poolclass=NullPool)
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
