@@ -19,7 +19,9 @@ from yubi.case.expressions import RNG_KEY, SIZE_KEY
 from yubi.case.model import ACTIVE_KEY, SCENARIO_KEY, Case, Definition, Variable
 from yubi.errors import CaseError
 
-__all__ = ["ChunkLayout", "MonthCallback", "layout_of", "run_chunk", "scenario_of"]
+__all__ = [
+    "ChunkLayout", "MonthCallback", "Trajectories", "layout_of", "run_chunk", "scenario_of",
+]
 
 FloatArray = NDArray[np.float64]
 #: Receives the month index and the outputs (outputs × trajectories, declared units).
@@ -59,6 +61,8 @@ def run_chunk(
     layout: ChunkLayout,
     rng: np.random.Generator,
     on_month: MonthCallback,
+    *,
+    compiled: bool = True,
 ) -> None:
     """Simulate the trajectories of one design and report every month's outputs.
 
@@ -75,8 +79,19 @@ def run_chunk(
     on_month
         Called once per month with the outputs in their declared units, trajectories in
         the layout's (scenario-sorted) order.
+    compiled
+        Run the case's fused kernel (:mod:`yubi.engine.compiled`) when it has one; ``False``
+        runs the NumPy closures, the reference the tests compare the kernel with.
     """
-    _Trajectories(case, design[layout.order], layout, rng).run(on_month)
+    trajectories = Trajectories(case, design[layout.order], layout, rng)
+    if compiled:
+        from yubi.engine.compiled import kernel_for, run_compiled
+
+        kernel = kernel_for(case)
+        if kernel is not None:
+            run_compiled(kernel, trajectories, on_month)
+            return
+    trajectories.run(on_month)
 
 
 def layout_of(case: Case, design: FloatArray) -> ChunkLayout:
@@ -89,7 +104,7 @@ def layout_of(case: Case, design: FloatArray) -> ChunkLayout:
     return ChunkLayout(order, scenario, bounds)
 
 
-class _Trajectories:
+class Trajectories:
     """The state of one chunk's trajectories while months advance."""
 
     def __init__(
@@ -133,7 +148,8 @@ class _Trajectories:
                 active[scenario.index] &= month >= self.start_month[scenario.index]
         return active
 
-    def run(self, on_month: MonthCallback) -> None:
+    def prepare(self) -> None:
+        """Month 0's state: static values, events not yet happened, stocks' initial values."""
         env = self.env
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             for variable in self.case.variables:
@@ -146,6 +162,12 @@ class _Trajectories:
             for stock in self.case.stocks:
                 initial = stock.initial.evaluate(env)
                 env[stock.name] = np.broadcast_to(np.asarray(initial, np.float64), (self.size,))
+
+    def run(self, on_month: MonthCallback) -> None:
+        """Every month with the NumPy closures (the reference semantics)."""
+        self.prepare()
+        env = self.env
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             outputs = np.empty((len(self.case.outputs), self.size))
             for month in range(len(self.case.months)):
                 self._step(month)
@@ -154,7 +176,7 @@ class _Trajectories:
                     if output.unit.scale != 1.0:
                         outputs[row] /= output.unit.scale
                 if not np.isfinite(outputs).all():
-                    self._not_finite(outputs, month)
+                    self.not_finite(outputs, month)
                 on_month(month, outputs)
 
     def _step(self, month: int) -> None:
@@ -191,6 +213,10 @@ class _Trajectories:
             return value.astype(np.float64)
         return value
 
+    def definition(self, variable: Variable, key: int) -> Any:
+        """A constant or drawn definition (base: ``key`` -1, else the override's scenario)."""
+        return self._definition(variable, key, variable.overrides.get(key, variable.base))
+
     def _definition(self, variable: Variable, key: int, definition: Definition) -> Any:
         if definition.expression is not None:
             return definition.expression.evaluate(self.env)
@@ -204,7 +230,7 @@ class _Trajectories:
             self.cache[(variable.name, key)] = cached
         return cached
 
-    def _not_finite(self, outputs: FloatArray, month: int) -> None:
+    def not_finite(self, outputs: FloatArray, month: int) -> None:
         for row, output in enumerate(self.case.outputs):
             if not np.isfinite(outputs[row]).all():
                 raise CaseError(
