@@ -208,7 +208,7 @@ class _Planner:
     def row(self, row: StaticRow) -> str:
         if row not in self.rows:
             self.rows.append(row)
-        return f"static[{self.rows.index(row)}, t]"
+        return f"static[t, {self.rows.index(row)}]"
 
     def resolve(self, name: str) -> str:
         if name in self.locals:
@@ -263,10 +263,10 @@ class _Planner:
             self.emit(f"n{k} = {value}", expressions)
         for k in range(len(case.stocks)):
             self.emit(f"s{k} = n{k}")
-            self.emit(f"stocks[{k}, t] = s{k}")
+            self.emit(f"stocks[t, {k}] = s{k}")
         for k in draws:
             self.emit(f"e{k} = _fmax(e{k}, f{k})")
-            self.emit(f"events[{k}, t] = e{k}")
+            self.emit(f"events[t, {k}] = e{k}")
         for o, output in enumerate(case.outputs):
             expressions = self.expressions()
             value = expressions.code(output.expression.tree)
@@ -303,7 +303,7 @@ class _Planner:
                  "def step(month_value, static, scenarios, stocks, events, states, out, flags):",
                  "    for t in range(out.shape[1]):",
                  "        scenario = scenarios[t]"]
-        lines += [f"        s{k} = stocks[{k}, t]" for k in range(len(self.case.stocks))]
-        lines += [f"        e{k} = events[{k}, t]" for k in range(len(self.case.events))]
+        lines += [f"        s{k} = stocks[t, {k}]" for k in range(len(self.case.stocks))]
+        lines += [f"        e{k} = events[t, {k}]" for k in range(len(self.case.events))]
         lines += [f"        {line}" for line in self.body]
         return "\n".join(lines) + "\n"

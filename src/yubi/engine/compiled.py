@@ -118,10 +118,11 @@ def run_compiled(kernel: Kernel, trajectories: Trajectories, on_month: MonthCall
     trajectories.prepare()
     size = trajectories.size
     static = _static(kernel.plan, trajectories)
-    stocks = np.empty((len(case.stocks), size))
+    # Trajectory-major: one trajectory's values are adjacent in memory.
+    stocks = np.empty((size, len(case.stocks)))
     for k, name in enumerate(kernel.plan.stocks):
-        stocks[k] = trajectories.env[name]
-    events = np.zeros((len(case.events), size))
+        stocks[:, k] = trajectories.env[name]
+    events = np.zeros((size, len(case.events)))
     module = kernel.module
     states = np.empty(size, dtype=np.uint64)
     # Drawn after prepare(): static random draws came first from the same generator.
@@ -145,7 +146,7 @@ def _static(plan: KernelPlan, trajectories: Trajectories) -> np.ndarray:
     """The chunk's ``static`` matrix: one row per value the kernel reads as fixed."""
     case = trajectories.case
     variables = {variable.name: variable for variable in case.variables}
-    static = np.empty((len(plan.rows), trajectories.size))
+    static = np.empty((trajectories.size, len(plan.rows)))
     for index, row in enumerate(plan.rows):
         value: Any
         if row.kind == "variable":
@@ -154,5 +155,5 @@ def _static(plan: KernelPlan, trajectories: Trajectories) -> np.ndarray:
             value = trajectories.definition(variables[row.name], row.scenario)
         else:
             value = trajectories.start_month[case.scenario(row.name).index]
-        static[index] = value
+        static[:, index] = value
     return static

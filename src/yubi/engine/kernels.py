@@ -4,10 +4,12 @@ Imported lazily, only when a run summarizes (``import yubi`` stays light). The l
 histogram buckets and the accuracy contract are documented in :mod:`yubi.engine.summary`;
 this module only makes them fast:
 
-* one pass per (output, scenario) computes the sum, the extremes and the bucket of every
-  value (from the float's bits: no ``log``), counting into a dense scratch row that is then
-  copied into the series' window of the histogram *pool*;
-* a second pass sums squared deviations from the exact slice mean (two-pass variance);
+* a first pass per (output, scenario) computes the sum and the extremes, which fix the
+  series' window of buckets in the histogram *pool*;
+* an output whose values are two whole numbers at most one apart (0/1 indicators,
+  constants) stops there: the sum says how many are high, and gives the variance;
+* otherwise a second pass sums squared deviations from the exact slice mean (two-pass
+  variance) and counts each value's bucket (from the float's bits: no ``log``) in place;
 * threshold counts pass over the values only when the threshold lies inside the slice's range.
 
 The pool holds every series' window end to end (``first``, ``width``, ``offset`` per series),
@@ -54,6 +56,11 @@ def bucket(bits: np.int64, negative: bool) -> np.int64:  # pragma: no cover - co
     return position
 
 
+# Columns of a histogram's ``table`` (one row per series).
+FIRST, WIDTH, OFFSET, PAIR_LOW, PAIR_HIGH, LOW_COUNT, HIGH_COUNT = range(7)
+TABLE_COLUMNS = 7
+
+
 @_jit
 def _reserve(pool: np.ndarray, used: np.ndarray, extra: int) -> np.ndarray:  # pragma: no cover
     """``pool`` with room for ``extra`` more counts (doubling, so appends are amortized)."""
@@ -67,30 +74,76 @@ def _reserve(pool: np.ndarray, used: np.ndarray, extra: int) -> np.ndarray:  # p
 
 @_jit
 def _cover(
-    series: int, low: int, high: int, first: np.ndarray, width: np.ndarray,
-    offset: np.ndarray, pool: np.ndarray, used: np.ndarray,
+    series: int, low: int, high: int, table: np.ndarray, pool: np.ndarray, used: np.ndarray,
 ) -> np.ndarray:  # pragma: no cover - compiled
     """Widen ``series``' window to include buckets ``low..high``; returns the pool."""
-    start = first[series]
-    if start >= 0 and start <= low and high < start + width[series]:
+    row = table[series]
+    start = row[FIRST]
+    if start >= 0 and start <= low and high < start + row[WIDTH]:
         return pool
     if start < 0:
         new_low, new_high = low, high + 1
     else:
         new_low = min(start, low)
-        new_high = max(start + width[series], high + 1)
+        new_high = max(start + row[WIDTH], high + 1)
     size = new_high - new_low
     pool = _reserve(pool, used, size)
     place = used[0]
     used[0] += size
     pool[place : place + size] = 0
     if start >= 0:
-        old = offset[series]
         shift = place + start - new_low
-        pool[shift : shift + width[series]] = pool[old : old + width[series]]
-    first[series] = new_low
-    width[series] = size
-    offset[series] = place
+        pool[shift : shift + row[WIDTH]] = pool[row[OFFSET] : row[OFFSET] + row[WIDTH]]
+    row[FIRST], row[WIDTH], row[OFFSET] = new_low, size, place
+    return pool
+
+
+@_jit
+def _add_counts(
+    series: int, low: int, high: int, low_count: int, high_count: int, table: np.ndarray,
+    pool: np.ndarray, used: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Add counts at (at most) two buckets. While a series only ever holds two buckets they
+    are kept in its table row (a 0/1 output's window would span 2,561 empty buckets);
+    otherwise they spill into its pool window."""
+    row = table[series]
+    if row[FIRST] < 0:
+        if row[PAIR_LOW] < 0:
+            row[PAIR_LOW], row[PAIR_HIGH] = low, high
+            row[LOW_COUNT], row[HIGH_COUNT] = low_count, high_count
+            return pool
+        buckets = np.array([row[PAIR_LOW], row[PAIR_HIGH], low, high])
+        smallest, largest = buckets.min(), buckets.max()
+        if np.all((buckets == smallest) | (buckets == largest)):
+            counts = np.zeros(2, dtype=np.int64)
+            for k, count in enumerate((row[LOW_COUNT], row[HIGH_COUNT], low_count, high_count)):
+                counts[0 if buckets[k] == smallest else 1] += count
+            row[PAIR_LOW], row[PAIR_HIGH] = smallest, largest
+            row[LOW_COUNT], row[HIGH_COUNT] = counts[0], counts[1]
+            return pool
+        pool = _spill(series, table, pool, used)
+    pool = _cover(series, low, high, table, pool, used)
+    base = row[OFFSET] - row[FIRST]
+    pool[base + low] += low_count
+    pool[base + high] += high_count
+    return pool
+
+
+@_jit
+def _spill(
+    series: int, table: np.ndarray, pool: np.ndarray, used: np.ndarray
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Move a series' two-bucket counts into its pool window."""
+    row = table[series]
+    if row[PAIR_LOW] < 0:
+        return pool
+    low, high = row[PAIR_LOW], row[PAIR_HIGH]
+    pool = _cover(series, low, high, table, pool, used)
+    base = row[OFFSET] - row[FIRST]
+    pool[base + low] += row[LOW_COUNT]
+    pool[base + high] += row[HIGH_COUNT]
+    row[PAIR_LOW] = row[PAIR_HIGH] = -1
+    row[LOW_COUNT] = row[HIGH_COUNT] = 0
     return pool
 
 
@@ -99,61 +152,113 @@ def summarize_block(
     block: np.ndarray, starts: np.ndarray, stops: np.ndarray, month: int,
     th_output: np.ndarray, th_value: np.ndarray, th_above: np.ndarray,
     integer: np.ndarray, mean: np.ndarray, m2: np.ndarray, minimum: np.ndarray,
-    maximum: np.ndarray, exceed: np.ndarray, first: np.ndarray, width: np.ndarray,
-    offset: np.ndarray, pool: np.ndarray, used: np.ndarray, scratch: np.ndarray,
+    maximum: np.ndarray, exceed: np.ndarray, table: np.ndarray, pool: np.ndarray,
+    used: np.ndarray,
 ) -> np.ndarray:  # pragma: no cover - compiled
     """Fold one month of one chunk (``block``: outputs × trajectories, finite values, sorted
-    by scenario; scenario ``s`` is ``starts[s]:stops[s]``) into moments and the pool."""
+    by scenario; scenario ``s`` is ``starts[s]:stops[s]``) into moments and the histogram."""
     outputs = block.shape[0]
     scenarios = starts.size
     bits = block.view(np.int64)
+    totals = np.zeros(scenarios)
+    lows = np.zeros(scenarios)
+    highs = np.zeros(scenarios)
     for o in range(outputs):
         row = block[o]
-        row_bits = bits[o]
-        if integer[o]:
-            for t in range(row.size):
-                if row[t] != np.floor(row[t]):
-                    integer[o] = False
-                    break
+        # Pass 1, per scenario: sum and extremes; whole numbers are checked while they last.
+        whole = integer[o]
+        for s in range(scenarios):
+            total, low, high = _sum_and_extremes(row, starts[s], stops[s])
+            if whole:
+                for t in range(starts[s], stops[s]):
+                    if row[t] != np.floor(row[t]):
+                        whole = False
+                        break
+            totals[s], lows[s], highs[s] = total, low, high
+        integer[o] = whole
         for s in range(scenarios):
             a, b = starts[s], stops[s]
             if b == a:
                 continue
-            total = 0.0
-            low = np.inf
-            high = -np.inf
-            low_bucket = BUCKETS
-            high_bucket = -1
-            for t in range(a, b):
-                x = row[t]
-                total += x
-                low = min(low, x)
-                high = max(high, x)
-                position = bucket(row_bits[t], x < 0)
-                scratch[position] += 1
-                low_bucket = min(low_bucket, position)
-                high_bucket = max(high_bucket, position)
             size = b - a
-            centre = total / size
-            squares = 0.0
-            for t in range(a, b):
-                deviation = row[t] - centre
-                squares += deviation * deviation
+            low, high = lows[s], highs[s]
+            centre = totals[s] / size
             mean[month, o, s] = centre
-            m2[month, o, s] = squares
             minimum[month, o, s] = low
             maximum[month, o, s] = high
             for k in range(th_output.size):
                 if th_output[k] == o:
                     exceed[month, k, s] = _beyond(row, a, b, low, high, th_value[k], th_above[k])
             series = (month * outputs + o) * scenarios + s
-            pool = _cover(series, low_bucket, high_bucket, first, width, offset, pool, used)
-            place = offset[series] + low_bucket - first[series]
-            for position in range(low_bucket, high_bucket + 1):
-                pool[place] += scratch[position]
-                scratch[position] = 0
-                place += 1
+            low_bucket = bucket(_bits(low), low < 0)
+            high_bucket = bucket(_bits(high), high < 0)
+            if whole and high - low <= 1.0:
+                # Two whole values at most: the sum tells how many are high, exactly.
+                ups = 0 if high == low else int(np.rint(totals[s] - size * low))
+                m2[month, o, s] = ups * (size - ups) / size
+                pool = _add_counts(series, low_bucket, high_bucket, size - ups, ups, table,
+                                   pool, used)
+                continue
+            # Pass 2: squared deviations from the exact mean, and each value's bucket.
+            pool = _spill(series, table, pool, used)
+            pool = _cover(series, low_bucket, high_bucket, table, pool, used)
+            base = table[series, OFFSET] - table[series, FIRST]
+            squares = _squares_and_buckets(row, bits[o], a, b, centre, pool, base)
+            m2[month, o, s] = squares
     return pool
+
+
+@_jit
+def _sum_and_extremes(
+    row: np.ndarray, a: int, b: int
+) -> tuple[float, float, float]:  # pragma: no cover - compiled
+    """Sum (four running sums, for speed; fixed order, so reproducible), minimum, maximum."""
+    s0 = s1 = s2 = s3 = 0.0
+    low, high = np.inf, -np.inf
+    t = a
+    while t + 4 <= b:
+        x0, x1, x2, x3 = row[t], row[t + 1], row[t + 2], row[t + 3]
+        s0 += x0
+        s1 += x1
+        s2 += x2
+        s3 += x3
+        low = min(low, min(min(x0, x1), min(x2, x3)))
+        high = max(high, max(max(x0, x1), max(x2, x3)))
+        t += 4
+    while t < b:
+        x0 = row[t]
+        s0 += x0
+        low = min(low, x0)
+        high = max(high, x0)
+        t += 1
+    return (s0 + s1) + (s2 + s3), low, high
+
+
+@_jit
+def _squares_and_buckets(
+    row: np.ndarray, bits: np.ndarray, a: int, b: int, centre: float, pool: np.ndarray,
+    base: int,
+) -> float:  # pragma: no cover - compiled
+    """Sum of squared deviations from ``centre``, counting each value's bucket at ``base``."""
+    s0 = s1 = 0.0
+    t = a
+    while t + 2 <= b:
+        d0, d1 = row[t] - centre, row[t + 1] - centre
+        s0 += d0 * d0
+        s1 += d1 * d1
+        pool[base + bucket(bits[t], row[t] < 0)] += 1
+        pool[base + bucket(bits[t + 1], row[t + 1] < 0)] += 1
+        t += 2
+    if t < b:
+        d0 = row[t] - centre
+        s0 += d0 * d0
+        pool[base + bucket(bits[t], row[t] < 0)] += 1
+    return s0 + s1
+
+
+@_jit
+def _bits(value: float) -> np.int64:  # pragma: no cover - compiled
+    return np.array([value]).view(np.int64)[0]
 
 
 @_jit
@@ -173,96 +278,125 @@ def _beyond(
         if level <= low:
             return 0
     count = 0
-    for t in range(a, b):
-        count += (row[t] > level) if above else (row[t] < level)
+    if above:
+        for t in range(a, b):
+            count += row[t] > level
+    else:
+        for t in range(a, b):
+            count += row[t] < level
     return count
 
 
 @_jit
-def add_pool(
-    first: np.ndarray, width: np.ndarray, offset: np.ndarray, pool: np.ndarray,
-    used: np.ndarray, other_first: np.ndarray, other_width: np.ndarray,
-    other_offset: np.ndarray, other_pool: np.ndarray,
+def add_histogram(
+    table: np.ndarray, pool: np.ndarray, used: np.ndarray, other_table: np.ndarray,
+    other_pool: np.ndarray,
 ) -> np.ndarray:  # pragma: no cover - compiled
-    """Add another histogram's windows into this one (integer counts: order-free)."""
-    for series in range(other_first.size):
-        start = other_first[series]
+    """Add another histogram's counts into this one (integers: exact and order-free)."""
+    for series in range(other_table.shape[0]):
+        other = other_table[series]
+        if other[PAIR_LOW] >= 0:
+            pool = _add_counts(series, other[PAIR_LOW], other[PAIR_HIGH], other[LOW_COUNT],
+                               other[HIGH_COUNT], table, pool, used)
+        start = other[FIRST]
         if start < 0:
             continue
-        size = other_width[series]
-        pool = _cover(series, start, start + size - 1, first, width, offset, pool, used)
-        place = offset[series] + start - first[series]
-        source = other_offset[series]
+        size = other[WIDTH]
+        pool = _spill(series, table, pool, used)
+        pool = _cover(series, start, start + size - 1, table, pool, used)
+        place = table[series, OFFSET] + start - table[series, FIRST]
+        source = other[OFFSET]
         for i in range(size):
             pool[place + i] += other_pool[source + i]
     return pool
 
 
 @_jit
-def compact(
-    first: np.ndarray, width: np.ndarray, offset: np.ndarray, pool: np.ndarray
-) -> np.ndarray:  # pragma: no cover - compiled
+def compact(table: np.ndarray, pool: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
     """The live windows only, end to end (widening leaves the old copies behind);
-    rewrites ``offset``."""
+    rewrites the offsets in ``table``."""
     total = 0
-    for series in range(first.size):
-        if first[series] >= 0:
-            total += width[series]
+    for series in range(table.shape[0]):
+        if table[series, FIRST] >= 0:
+            total += table[series, WIDTH]
     packed = np.zeros(total, dtype=np.int64)
     place = 0
-    for series in range(first.size):
-        if first[series] >= 0:
-            size = width[series]
-            packed[place : place + size] = pool[offset[series] : offset[series] + size]
-            offset[series] = place
+    for series in range(table.shape[0]):
+        if table[series, FIRST] >= 0:
+            size = table[series, WIDTH]
+            start = table[series, OFFSET]
+            packed[place : place + size] = pool[start : start + size]
+            table[series, OFFSET] = place
             place += size
     return packed
 
 
 @_jit
 def quantiles(
-    first: np.ndarray, width: np.ndarray, offset: np.ndarray, pool: np.ndarray,
-    count: np.ndarray, minimum: np.ndarray, maximum: np.ndarray, integer: np.ndarray,
-    probabilities: np.ndarray, values: np.ndarray,
+    table: np.ndarray, pool: np.ndarray, count: np.ndarray, minimum: np.ndarray,
+    maximum: np.ndarray, integer: np.ndarray, probabilities: np.ndarray, values: np.ndarray,
 ) -> np.ndarray:  # pragma: no cover - compiled
     """Linear-interpolated quantiles per (month, output, slot); the last slot merges the
-    scenarios' windows. ``values`` holds each bucket's representative value."""
+    scenarios' counts. ``values`` holds each bucket's representative value."""
     months, outputs, slots = minimum.shape
     scenarios = slots - 1
     result = np.full((months, outputs, slots, probabilities.size), np.nan)
+    capacity = 2 * scenarios
+    for series in range(table.shape[0]):
+        if table[series, FIRST] >= 0:
+            capacity = max(capacity, scenarios * table[series, WIDTH])
+    buckets = np.empty(capacity, dtype=np.int64)
+    counts = np.empty(capacity, dtype=np.int64)
     merged = np.zeros(BUCKETS, dtype=np.int64)
     for m in range(months):
         for o in range(outputs):
-            low_all = BUCKETS
-            high_all = -1
+            used = 0
+            low_all, high_all = BUCKETS, -1
             for s in range(scenarios):
-                series = (m * outputs + o) * scenarios + s
-                start = first[series]
-                if start < 0:
+                row = table[(m * outputs + o) * scenarios + s]
+                start = used
+                if row[PAIR_LOW] >= 0:
+                    buckets[used], counts[used] = row[PAIR_LOW], row[LOW_COUNT]
+                    buckets[used + 1], counts[used + 1] = row[PAIR_HIGH], row[HIGH_COUNT]
+                    used += 2
+                elif row[FIRST] >= 0:
+                    for i in range(row[WIDTH]):
+                        filled = pool[row[OFFSET] + i]
+                        if filled:
+                            buckets[used], counts[used] = row[FIRST] + i, filled
+                            used += 1
+                else:
                     continue
-                window = pool[offset[series] : offset[series] + width[series]]
-                merged[start : start + window.size] += window
-                low_all = min(low_all, start)
-                high_all = max(high_all, start + window.size - 1)
-                _fill(result[m, o, s], window, start, count[s], minimum[m, o, s],
-                      maximum[m, o, s], integer[o], probabilities, values)
-            if high_all >= 0:
-                window = merged[low_all : high_all + 1]
-                _fill(result[m, o, scenarios], window, low_all, count[scenarios],
-                      minimum[m, o, scenarios], maximum[m, o, scenarios], integer[o],
-                      probabilities, values)
-                window[:] = 0
+                _fill(result[m, o, s], buckets[start:used], counts[start:used], count[s],
+                      minimum[m, o, s], maximum[m, o, s], integer[o], probabilities, values)
+                for i in range(start, used):
+                    merged[buckets[i]] += counts[i]
+                    low_all = min(low_all, buckets[i])
+                    high_all = max(high_all, buckets[i])
+            if high_all < 0:
+                continue
+            # All scenarios together: walk the merged counts' filled buckets in order.
+            used = 0
+            for position in range(low_all, high_all + 1):
+                if merged[position]:
+                    buckets[used], counts[used] = position, merged[position]
+                    merged[position] = 0
+                    used += 1
+            _fill(result[m, o, scenarios], buckets[:used], counts[:used], count[scenarios],
+                  minimum[m, o, scenarios], maximum[m, o, scenarios], integer[o],
+                  probabilities, values)
     return result
 
 
 @_jit
 def _fill(
-    out: np.ndarray, window: np.ndarray, start: int, count: int, low: float, high: float,
-    integer: bool, probabilities: np.ndarray, values: np.ndarray,
+    out: np.ndarray, buckets: np.ndarray, counts: np.ndarray, count: int, low: float,
+    high: float, integer: bool, probabilities: np.ndarray, values: np.ndarray,
 ) -> None:  # pragma: no cover - compiled
-    """Quantiles of one series into ``out``: the values at ranks ``floor`` and ``ceil`` of
-    ``p (n - 1)`` are the representative values of the buckets holding those ranks, clamped
-    to the exact range (and rounded for whole numbers below 128), then interpolated."""
+    """Quantiles of one series into ``out``, from its filled ``buckets`` (ascending) and
+    their ``counts``: the values at ranks ``floor`` and ``ceil`` of ``p (n - 1)`` are the
+    representative values of the buckets holding those ranks, clamped to the exact range
+    (and rounded for whole numbers below 128), then interpolated."""
     if count == 0:
         return
     available = float(count - 1)
@@ -271,20 +405,20 @@ def _fill(
     for k in range(size):
         ranks[2 * k] = np.floor(probabilities[k] * available)
         ranks[2 * k + 1] = np.ceil(probabilities[k] * available)
-    # One walk over the window finds every rank, taken in increasing order.
+    # One walk over the buckets finds every rank, taken in increasing order.
     order = np.argsort(ranks, kind="mergesort")
     ends = np.empty(2 * size)
     j = 0
     seen = 0
-    for i in range(window.size):
-        seen += window[i]
+    for i in range(buckets.size):
+        seen += counts[i]
         while j < order.size and seen > ranks[order[j]]:
-            ends[order[j]] = _clamped(values[start + i], low, high, integer)
+            ends[order[j]] = _clamped(values[buckets[i]], low, high, integer)
             j += 1
         if j == order.size:
             break
     while j < order.size:  # not reached when the counts add up to ``count``
-        ends[order[j]] = _clamped(values[start + window.size - 1], low, high, integer)
+        ends[order[j]] = _clamped(values[buckets[buckets.size - 1]], low, high, integer)
         j += 1
     for k in range(size):
         rank = probabilities[k] * available
@@ -350,13 +484,18 @@ def _poisson(states, t, lam, flags):
     if not lam <= _POISSON_MAX:
         flags[1] = 1
         return np.nan
+    if lam == 0.0:
+        return 0.0
     if lam < 10.0:
-        limit = math.exp(-lam)
+        # Inversion: one uniform, walking up the cumulative probabilities.
+        u = _uniform(states, t)
         k = 0.0
-        product = _uniform(states, t)
-        while product > limit:
+        term = math.exp(-lam)
+        cumulative = term
+        while u > cumulative and term > 0.0:
             k += 1.0
-            product *= _uniform(states, t)
+            term *= lam / k
+            cumulative += term
         return k
     # Hörmann's PTRS (transformed rejection with squeeze), as NumPy uses for lam >= 10.
     slam = math.sqrt(lam)

@@ -112,7 +112,7 @@ def simulate(
         raise UsageError("--trajectories streams from this process; drop --workers/--scheduler")
     if workers or scheduler:
         parts, histogram = _run_on_dask(case, settings, workers, scheduler, progress)
-    elif threads is None and trajectories is None and _forking_pays(settings):
+    elif threads is None and trajectories is None and _forking_pays(case, settings):
         parts, histogram = _run_on_processes(case, settings, progress)
     else:
         parts, histogram = _run_in_process(case, settings, threads, trajectories, progress)
@@ -236,12 +236,17 @@ PROCESS_THRESHOLD = 4
 _FORKED_CASE: Case | None = None
 
 
-def _forking_pays(settings: RunSettings) -> bool:
+def _forking_pays(case: Case, settings: RunSettings) -> bool:
     """Fork only where it is safe and worth it: a POSIX fork, several cores, enough chunks,
-    and no other Python thread that could hold a lock the child would inherit locked."""
+    no other Python thread that could hold a lock the child would inherit locked, and a case
+    that runs on the NumPy closures (a compiled kernel releases the GIL: threads scale)."""
     import multiprocessing
     import threading
 
+    from yubi.engine.compiled import kernel_for
+
+    if kernel_for(case) is not None:
+        return False
     cores = os.cpu_count() or 1
     can_fork = "fork" in multiprocessing.get_all_start_methods()
     alone = threading.active_count() == 1

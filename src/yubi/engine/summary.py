@@ -87,20 +87,18 @@ class Histogram:
     """Bucket counts per series (month, output, scenario), each a window of buckets.
 
     A series only fills the buckets between its minimum and maximum, so each keeps a window
-    ``first .. first + width`` at ``offset`` in one shared *pool* of counts, widened when a
-    chunk reaches further. Memory is proportional to the spread of the values, not to the
-    number of possible buckets; series ``(m, o, s)`` is number ``(m * outputs + o) *
-    scenarios + s``. The compiled loops of :mod:`yubi.engine.kernels` fill and merge it.
+    at ``offset`` in one shared *pool* of counts, widened when a chunk reaches further; a
+    series that has only ever held two buckets (0/1 indicators) keeps their counts in its
+    ``table`` row instead. Memory is proportional to the spread of the values, not to the
+    number of possible buckets. Series ``(m, o, s)`` is row ``(m * outputs + o) * scenarios
+    + s``; the compiled loops of :mod:`yubi.engine.kernels` fill and merge it.
     """
 
     def __init__(self) -> None:
         self.shape: tuple[int, int, int] | None = None
-        self.first = np.zeros(0, dtype=np.int64)
-        self.width = np.zeros(0, dtype=np.int64)
-        self.offset = np.zeros(0, dtype=np.int64)
+        self.table = np.zeros((0, 7), dtype=np.int64)
         self.pool = np.zeros(0, dtype=np.int64)
         self.used = np.zeros(1, dtype=np.int64)
-        self.scratch = np.zeros(0, dtype=np.int64)
 
     def ensure(self, shape: tuple[int, int, int]) -> None:
         """Size the series for (months, outputs, scenarios) on first use."""
@@ -110,11 +108,8 @@ class Histogram:
             raise ValueError(f"histogram of shape {self.shape} cannot take {shape}")
         series = shape[0] * shape[1] * shape[2]
         self.shape = shape
-        self.first = np.full(series, -1, dtype=np.int64)
-        self.width = np.zeros(series, dtype=np.int64)
-        self.offset = np.zeros(series, dtype=np.int64)
-        self.pool = np.zeros(max(series * 64, 1024), dtype=np.int64)
-        self.scratch = np.zeros(BUCKETS, dtype=np.int64)
+        self.table = np.full((series, 7), -1, dtype=np.int64)
+        self.pool = np.zeros(max(series * 256, 4096), dtype=np.int64)
 
     def add(self, other: Histogram) -> None:
         """Add ``other``'s counts (integers: exact and order-free)."""
@@ -123,19 +118,8 @@ class Histogram:
         from yubi.engine import kernels
 
         self.ensure(other.shape)
-        self.pool = kernels.add_pool(self.first, self.width, self.offset, self.pool, self.used,
-                                     other.first, other.width, other.offset, other.pool)
-
-    def window(self, month: int, output: int, scenario: int) -> tuple[int, IntArray] | None:
-        """``(first bucket, counts)`` of one series, or ``None`` when it holds nothing."""
-        if self.shape is None:
-            return None
-        series = (month * self.shape[1] + output) * self.shape[2] + scenario
-        first = int(self.first[series])
-        if first < 0:
-            return None
-        start = int(self.offset[series])
-        return first, self.pool[start : start + int(self.width[series])]
+        self.pool = kernels.add_histogram(self.table, self.pool, self.used, other.table,
+                                          other.pool)
 
     def __getstate__(self) -> dict[str, object]:
         """Pickle only the live windows (widening leaves old copies in the pool)."""
@@ -143,17 +127,11 @@ class Histogram:
         if self.shape is not None:
             from yubi.engine import kernels
 
-            offset = self.offset.copy()
-            state["pool"] = kernels.compact(self.first, self.width, offset, self.pool)
-            state["offset"] = offset
+            table = self.table.copy()
+            state["pool"] = kernels.compact(table, self.pool)
+            state["table"] = table
             state["used"] = np.array([state["pool"].size], dtype=np.int64)
-        state["scratch"] = np.zeros(0, dtype=np.int64)
         return state
-
-    def __setstate__(self, state: dict[str, object]) -> None:
-        self.__dict__.update(state)
-        if self.shape is not None:
-            self.scratch = np.zeros(BUCKETS, dtype=np.int64)
 
 
 def bucket_index(block: FloatArray) -> IntArray:
@@ -224,8 +202,7 @@ def summarize_month(
         np.ascontiguousarray(block), np.ascontiguousarray(edges[:, 0]),
         np.ascontiguousarray(edges[:, 1]), month, thresholds.output, thresholds.value,
         thresholds.above, moments.integer, moments.mean, moments.m2, moments.minimum,
-        moments.maximum, moments.exceed, histogram.first, histogram.width, histogram.offset,
-        histogram.pool, histogram.used, histogram.scratch,
+        moments.maximum, moments.exceed, histogram.table, histogram.pool, histogram.used,
     )
 
 
@@ -339,8 +316,8 @@ def _quantiles(
     if histogram.shape is None:
         return np.full((months, outputs, slots, len(PROBABILITIES)), np.nan)
     return kernels.quantiles(
-        histogram.first, histogram.width, histogram.offset, histogram.pool, count, minimum,
-        maximum, integer, np.array(PROBABILITIES), _bucket_values(),
+        histogram.table, histogram.pool, count, minimum, maximum, integer,
+        np.array(PROBABILITIES), _bucket_values(),
     )
 
 
