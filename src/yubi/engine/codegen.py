@@ -35,7 +35,7 @@ from yubi.case.model import Case, Definition, Variable
 __all__ = ["KernelPlan", "StaticRow", "Unsupported", "plan_kernel"]
 
 #: Bumped whenever the generated code's meaning changes: part of every kernel's cache key.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 
 
 class Unsupported(Exception):
@@ -73,7 +73,7 @@ class KernelPlan:
 _HEADER = """\
 import numpy as np
 
-from yubi.engine.kernels import _fmax, _fmin, _poisson, _truth, _uniform, jit, seed_states
+from yubi.engine.kernels import _fmax, _fmin, _poisson, _uniform, jit, seed_states
 """
 
 
@@ -102,14 +102,13 @@ class _Expressions:
         return self.visit(tree)
 
     def visit(self, node: ast.AST) -> str:
+        """Float64 code for ``node`` (conditions read as 0.0 and 1.0)."""
         if isinstance(node, ast.Constant):
             return _number(float(node.value))
         if isinstance(node, ast.Name):
             return self.resolve(node.id)
-        if isinstance(node, ast.UnaryOp):
+        if isinstance(node, ast.UnaryOp) and not isinstance(node.op, ast.Not):
             operand = self.visit(node.operand)
-            if isinstance(node.op, ast.Not):
-                return f"(1.0 - _truth({operand}))"
             return f"(-{operand})" if isinstance(node.op, ast.USub) else operand
         if isinstance(node, ast.BinOp):
             left, right = self.visit(node.left), self.visit(node.right)
@@ -118,26 +117,37 @@ class _Expressions:
             if isinstance(node.op, ast.Pow):
                 return f"np.power({left}, {right})"
             return f"({left} {_BINARY[type(node.op)]} {right})"
+        if isinstance(node, ast.IfExp):
+            return self._choose(node.test, node.body, node.orelse)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            if node.func.id == "scenario":
+                return f"(1.0 if {self.condition(node)} else 0.0)"
+            return self.call(node.func.id, node.args)
+        if isinstance(node, ast.UnaryOp | ast.Compare | ast.BoolOp):
+            return f"(1.0 if {self.condition(node)} else 0.0)"
+        raise Unsupported(type(node).__name__)
+
+    def condition(self, node: ast.AST) -> str:
+        """Boolean code for ``node`` (a number is true when it is not zero, NaN included).
+        ``&`` and ``|`` rather than ``and``/``or``: no branches, and draws are hoisted."""
         if isinstance(node, ast.Compare):
             operands = [self.visit(item) for item in [node.left, *node.comparators]]
             tests = [f"({operands[i]} {_COMPARE[type(op)]} {operands[i + 1]})"
                      for i, op in enumerate(node.ops)]
-            return f"(1.0 if ({' and '.join(tests)}) else 0.0)"
+            return f"({' & '.join(tests)})"
         if isinstance(node, ast.BoolOp):
-            values = [f"({self.visit(value)} != 0.0)" for value in node.values]
-            joiner = " and " if isinstance(node.op, ast.And) else " or "
-            return f"(1.0 if ({joiner.join(values)}) else 0.0)"
-        if isinstance(node, ast.IfExp):
-            return self._choose(node.test, node.body, node.orelse)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            return self.call(node.func.id, node.args)
-        raise Unsupported(type(node).__name__)
-
-    def call(self, name: str, arguments: list[ast.expr]) -> str:
-        if name == "scenario":
-            argument = arguments[0]
+            joiner = " & " if isinstance(node.op, ast.And) else " | "
+            return f"({joiner.join(self.condition(value) for value in node.values)})"
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            return f"(not {self.condition(node.operand)})"
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                and node.func.id == "scenario":
+            argument = node.args[0]
             assert isinstance(argument, ast.Constant) and isinstance(argument.value, str)
             return self.scenario_flag(argument.value)
+        return f"({self.visit(node)} != 0.0)"
+
+    def call(self, name: str, arguments: list[ast.expr]) -> str:
         if name == "where":
             return self._choose(*arguments)
         values = [self.visit(argument) for argument in arguments]
@@ -160,8 +170,8 @@ class _Expressions:
 
     def _choose(self, test: ast.expr, yes: ast.expr, no: ast.expr) -> str:
         # Draws in both branches happen either way (they are hoisted), as with NumPy's where().
-        condition, chosen, other = self.visit(test), self.visit(yes), self.visit(no)
-        return f"({chosen} if {condition} != 0.0 else {other})"
+        condition, chosen, other = self.condition(test), self.visit(yes), self.visit(no)
+        return f"({chosen} if {condition} else {other})"
 
     def _draw(self, call: str) -> str:
         name = f"r{self._draws}"
@@ -237,13 +247,12 @@ class _Planner:
             index = scenario.index
             if scenario.start_event is not None:
                 event = self.event_index[scenario.start_event]
-                self.emit(f"a{index} = 1.0 if (scenario == {index} and e{event} > 0.0) else 0.0")
+                self.emit(f"a{index} = (scenario == {index}) & (e{event} > 0.0)")
             elif scenario.delayed:
                 start = self.row(StaticRow("start", scenario.id))
-                self.emit(f"a{index} = 1.0 if (scenario == {index} and month_value >= {start})"
-                          " else 0.0")
+                self.emit(f"a{index} = (scenario == {index}) & (month_value >= {start})")
             else:
-                self.emit(f"a{index} = 1.0 if scenario == {index} else 0.0")
+                self.emit(f"a{index} = scenario == {index}")
         for variable in case.variables:
             if variable.dynamic:
                 self.dynamic(variable)
@@ -274,7 +283,8 @@ class _Planner:
                 value = f"{value} / {_number(output.unit.scale)}"
             self.emit(f"v = {value}", expressions)
             self.emit(f"out[{o}, t] = v")
-            self.emit("if not np.isfinite(v):\n            flags[0] = 1")
+            # Any infinity or NaN makes the check NaN: one test after the loop, no branch here.
+            self.emit("check += v * 0.0")
         source = self.source()
         key = hashlib.sha256(f"{GENERATOR_VERSION}\n{_kernels_text()}\n{source}".encode())
         key_text = key.hexdigest()
@@ -287,7 +297,7 @@ class _Planner:
         self.emit(f"{local} = {value[0]}", value[1])
         for scenario, definition in variable.overrides.items():
             override, expressions = self.definition(variable, scenario, definition)
-            self.emit(f"if a{scenario} != 0.0:\n            {local} = {override}", expressions)
+            self.emit(f"if a{scenario}:\n            {local} = {override}", expressions)
         self.locals[variable.name] = local
 
     def definition(
@@ -301,9 +311,11 @@ class _Planner:
     def source(self) -> str:
         lines = [_HEADER, "", "@jit",
                  "def step(month_value, static, scenarios, stocks, events, states, out, flags):",
+                 "    check = 0.0",
                  "    for t in range(out.shape[1]):",
                  "        scenario = scenarios[t]"]
         lines += [f"        s{k} = stocks[t, {k}]" for k in range(len(self.case.stocks))]
         lines += [f"        e{k} = events[t, {k}]" for k in range(len(self.case.events))]
         lines += [f"        {line}" for line in self.body]
+        lines += ["    if check != 0.0:", "        flags[0] = 1"]
         return "\n".join(lines) + "\n"

@@ -19,6 +19,7 @@ import tempfile
 import threading
 import time
 import weakref
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -112,8 +113,13 @@ def _write(plan: KernelPlan, name: str) -> Path:
     raise OSError("no writable folder for compiled kernels; set YUBI_KERNEL_CACHE")
 
 
-def run_compiled(kernel: Kernel, trajectories: Trajectories, on_month: MonthCallback) -> None:
-    """Every month of one chunk on ``kernel``; reports outputs as :func:`run_chunk` does."""
+def run_compiled(
+    kernel: Kernel, trajectories: Trajectories, on_month: MonthCallback, pipelined: bool = False
+) -> None:
+    """Every month of one chunk on ``kernel``; reports outputs as :func:`run_chunk` does.
+
+    ``pipelined`` overlaps computing a month with reporting the previous one (for runs that
+    leave a core idle, such as one chunk on two cores)."""
     case = trajectories.case
     trajectories.prepare()
     size = trajectories.size
@@ -127,19 +133,46 @@ def run_compiled(kernel: Kernel, trajectories: Trajectories, on_month: MonthCall
     states = np.empty(size, dtype=np.uint64)
     # Drawn after prepare(): static random draws came first from the same generator.
     module.seed_states(np.uint64(trajectories.rng.bit_generator.random_raw()), states)
-    out = np.empty((len(case.outputs), size))
     flags = np.zeros(2, dtype=np.int64)
     scenarios = np.ascontiguousarray(trajectories.env["__scenario__"])
-    for month in range(len(case.months)):
-        started = time.perf_counter() if kernel.plan.key not in compile_seconds else None
-        module.step(float(month), static, scenarios, stocks, events, states, out, flags)
-        if started is not None:
-            compile_seconds.setdefault(kernel.plan.key, time.perf_counter() - started)
-        if flags[1]:
-            raise CaseError("poisson() got an impossible argument (not a number, or too large)")
-        if flags[0]:
-            trajectories.not_finite(out, month)
-        on_month(month, out)
+    # Two output buffers: with ``pipelined``, month m is summarized on a helper thread while
+    # month m + 1 is computed (both release the GIL); the summaries still see the months in
+    # order, one at a time, so the numbers are the same.
+    buffers = [np.empty((len(case.outputs), size)) for _ in range(2 if pipelined else 1)]
+    pending: Future[None] | None = None
+    try:
+        for month in range(len(case.months)):
+            out = buffers[month % len(buffers)]
+            started = time.perf_counter() if kernel.plan.key not in compile_seconds else None
+            module.step(float(month), static, scenarios, stocks, events, states, out, flags)
+            if started is not None:
+                compile_seconds.setdefault(kernel.plan.key, time.perf_counter() - started)
+            if flags[1]:
+                raise CaseError("poisson() got an impossible argument (not a number, or too "
+                                "large)")
+            if flags[0]:
+                trajectories.not_finite(out, month)
+            if pending is not None:
+                pending.result()
+            if pipelined:
+                pending = _helper().submit(on_month, month, out)
+            else:
+                on_month(month, out)
+    finally:
+        if pending is not None:
+            pending.result()
+
+
+_HELPER: ThreadPoolExecutor | None = None
+
+
+def _helper() -> ThreadPoolExecutor:
+    """One long-lived thread that summarizes months while the next is computed."""
+    global _HELPER
+    with _LOCK:
+        if _HELPER is None:
+            _HELPER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="yubi-months")
+        return _HELPER
 
 
 def _static(plan: KernelPlan, trajectories: Trajectories) -> np.ndarray:

@@ -29,6 +29,7 @@ from yubi.engine.summary import (
     BUCKETS,
     MAGNITUDE_MASK,
     SHIFT,
+    SMALLEST_MAGNITUDE,
     ZERO_BUCKET,
 )
 
@@ -57,8 +58,12 @@ def bucket(bits: np.int64, negative: bool) -> np.int64:  # pragma: no cover - co
 
 
 # Columns of a histogram's ``table`` (one row per series).
-FIRST, WIDTH, OFFSET, PAIR_LOW, PAIR_HIGH, LOW_COUNT, HIGH_COUNT = range(7)
-TABLE_COLUMNS = 7
+# Zeros (and magnitudes below the smallest) are counted apart from the window, which then
+# spans only the non-zero values: an output from 0 to 20,000 would otherwise hold 4,480
+# buckets, most of them the empty ones between 2^-20 and its smallest non-zero value.
+FIRST, WIDTH, OFFSET, PAIR_LOW, PAIR_HIGH, LOW_COUNT, HIGH_COUNT, ZEROS = range(8)
+TABLE_COLUMNS = 8
+_SMALLEST = SMALLEST_MAGNITUDE
 
 
 @_jit
@@ -107,7 +112,7 @@ def _add_counts(
     are kept in its table row (a 0/1 output's window would span 2,561 empty buckets);
     otherwise they spill into its pool window."""
     row = table[series]
-    if row[FIRST] < 0:
+    if row[FIRST] < 0 and row[ZEROS] == 0:
         if row[PAIR_LOW] < 0:
             row[PAIR_LOW], row[PAIR_HIGH] = low, high
             row[LOW_COUNT], row[HIGH_COUNT] = low_count, high_count
@@ -122,10 +127,21 @@ def _add_counts(
             row[LOW_COUNT], row[HIGH_COUNT] = counts[0], counts[1]
             return pool
         pool = _spill(series, table, pool, used)
-    pool = _cover(series, low, high, table, pool, used)
-    base = row[OFFSET] - row[FIRST]
-    pool[base + low] += low_count
-    pool[base + high] += high_count
+    pool = _add_at(series, low, low_count, table, pool, used)
+    return _add_at(series, high, high_count, table, pool, used)
+
+
+@_jit
+def _add_at(
+    series: int, position: int, count: int, table: np.ndarray, pool: np.ndarray,
+    used: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Add ``count`` at one bucket: the zero column, or the (widened) window."""
+    if position == _ZERO:
+        table[series, ZEROS] += count
+        return pool
+    pool = _cover(series, position, position, table, pool, used)
+    pool[table[series, OFFSET] + position - table[series, FIRST]] += count
     return pool
 
 
@@ -137,14 +153,11 @@ def _spill(
     row = table[series]
     if row[PAIR_LOW] < 0:
         return pool
-    low, high = row[PAIR_LOW], row[PAIR_HIGH]
-    pool = _cover(series, low, high, table, pool, used)
-    base = row[OFFSET] - row[FIRST]
-    pool[base + low] += row[LOW_COUNT]
-    pool[base + high] += row[HIGH_COUNT]
+    low, high, low_count, high_count = row[PAIR_LOW], row[PAIR_HIGH], row[LOW_COUNT], row[HIGH_COUNT]
     row[PAIR_LOW] = row[PAIR_HIGH] = -1
     row[LOW_COUNT] = row[HIGH_COUNT] = 0
-    return pool
+    pool = _add_at(series, low, low_count, table, pool, used)
+    return _add_at(series, high, high_count, table, pool, used)
 
 
 @_jit
@@ -160,7 +173,11 @@ def summarize_block(
     outputs = block.shape[0]
     scenarios = starts.size
     bits = block.view(np.int64)
+    cell = np.empty(1)
+    cell_bits = cell.view(np.int64)
     totals = np.zeros(scenarios)
+    floors = np.zeros(scenarios)
+    ceilings = np.zeros(scenarios)
     lows = np.zeros(scenarios)
     highs = np.zeros(scenarios)
     for o in range(outputs):
@@ -168,7 +185,7 @@ def summarize_block(
         # Pass 1, per scenario: sum and extremes; whole numbers are checked while they last.
         whole = integer[o]
         for s in range(scenarios):
-            total, low, high = _sum_and_extremes(row, starts[s], stops[s])
+            total, low, high, floors[s], ceilings[s] = _sum_and_extremes(row, starts[s], stops[s])
             if whole:
                 for t in range(starts[s], stops[s]):
                     if row[t] != np.floor(row[t]):
@@ -190,8 +207,10 @@ def summarize_block(
                 if th_output[k] == o:
                     exceed[month, k, s] = _beyond(row, a, b, low, high, th_value[k], th_above[k])
             series = (month * outputs + o) * scenarios + s
-            low_bucket = bucket(_bits(low), low < 0)
-            high_bucket = bucket(_bits(high), high < 0)
+            cell[0] = low
+            low_bucket = bucket(cell_bits[0], low < 0)
+            cell[0] = high
+            high_bucket = bucket(cell_bits[0], high < 0)
             if whole and high - low <= 1.0:
                 # Two whole values at most: the sum tells how many are high, exactly.
                 ups = 0 if high == low else int(np.rint(totals[s] - size * low))
@@ -199,11 +218,24 @@ def summarize_block(
                 pool = _add_counts(series, low_bucket, high_bucket, size - ups, ups, table,
                                    pool, used)
                 continue
-            # Pass 2: squared deviations from the exact mean, and each value's bucket.
+            # Pass 2: squared deviations from the exact mean, and each value's bucket; the
+            # window spans the values outside the zero bucket (``floors``..``ceilings``).
             pool = _spill(series, table, pool, used)
-            pool = _cover(series, low_bucket, high_bucket, table, pool, used)
-            base = table[series, OFFSET] - table[series, FIRST]
-            squares = _squares_and_buckets(row, bits[o], a, b, centre, pool, base)
+            window_low = low_bucket if low <= -_SMALLEST else _ZERO + 1
+            window_high = high_bucket if high >= _SMALLEST else _ZERO - 1
+            if floors[s] < np.inf and low > -_SMALLEST:
+                cell[0] = floors[s]
+                window_low = bucket(cell_bits[0], False)
+            if ceilings[s] > -np.inf and high < _SMALLEST:
+                cell[0] = ceilings[s]
+                window_high = bucket(cell_bits[0], True)
+            if window_low <= window_high:
+                pool = _cover(series, window_low, window_high, table, pool, used)
+                base = table[series, OFFSET] - table[series, FIRST]
+            else:  # only zeros: no window
+                base = 0
+            squares, zeros = _squares_and_buckets(row, bits[o], a, b, centre, pool, base)
+            table[series, ZEROS] += zeros
             m2[month, o, s] = squares
     return pool
 
@@ -211,54 +243,70 @@ def summarize_block(
 @_jit
 def _sum_and_extremes(
     row: np.ndarray, a: int, b: int
-) -> tuple[float, float, float]:  # pragma: no cover - compiled
-    """Sum (four running sums, for speed; fixed order, so reproducible), minimum, maximum."""
-    s0 = s1 = s2 = s3 = 0.0
+) -> tuple[float, float, float, float, float]:  # pragma: no cover - compiled
+    """Sum (two running sums, for speed; fixed order, so reproducible), minimum, maximum,
+    the smallest value at least 2^-20 and the largest at most -2^-20."""
+    s0 = s1 = 0.0
     low, high = np.inf, -np.inf
+    floor, ceiling = np.inf, -np.inf
     t = a
-    while t + 4 <= b:
-        x0, x1, x2, x3 = row[t], row[t + 1], row[t + 2], row[t + 3]
+    while t + 2 <= b:
+        x0, x1 = row[t], row[t + 1]
         s0 += x0
         s1 += x1
-        s2 += x2
-        s3 += x3
-        low = min(low, min(min(x0, x1), min(x2, x3)))
-        high = max(high, max(max(x0, x1), max(x2, x3)))
-        t += 4
-    while t < b:
+        low = min(low, min(x0, x1))
+        high = max(high, max(x0, x1))
+        if x0 >= _SMALLEST:
+            floor = min(floor, x0)
+        elif x0 <= -_SMALLEST:
+            ceiling = max(ceiling, x0)
+        if x1 >= _SMALLEST:
+            floor = min(floor, x1)
+        elif x1 <= -_SMALLEST:
+            ceiling = max(ceiling, x1)
+        t += 2
+    if t < b:
         x0 = row[t]
         s0 += x0
         low = min(low, x0)
         high = max(high, x0)
-        t += 1
-    return (s0 + s1) + (s2 + s3), low, high
+        if x0 >= _SMALLEST:
+            floor = min(floor, x0)
+        elif x0 <= -_SMALLEST:
+            ceiling = max(ceiling, x0)
+    return s0 + s1, low, high, floor, ceiling
 
 
 @_jit
 def _squares_and_buckets(
     row: np.ndarray, bits: np.ndarray, a: int, b: int, centre: float, pool: np.ndarray,
     base: int,
-) -> float:  # pragma: no cover - compiled
-    """Sum of squared deviations from ``centre``, counting each value's bucket at ``base``."""
+) -> tuple[float, int]:  # pragma: no cover - compiled
+    """Sum of squared deviations from ``centre``, counting each value's bucket at ``base``
+    (the zero bucket apart: returned as the second value)."""
     s0 = s1 = 0.0
+    zeros = 0
     t = a
     while t + 2 <= b:
         d0, d1 = row[t] - centre, row[t + 1] - centre
         s0 += d0 * d0
         s1 += d1 * d1
-        pool[base + bucket(bits[t], row[t] < 0)] += 1
-        pool[base + bucket(bits[t + 1], row[t + 1] < 0)] += 1
+        for lane in range(2):
+            position = bucket(bits[t + lane], row[t + lane] < 0)
+            if position == _ZERO:
+                zeros += 1
+            else:
+                pool[base + position] += 1
         t += 2
     if t < b:
         d0 = row[t] - centre
         s0 += d0 * d0
-        pool[base + bucket(bits[t], row[t] < 0)] += 1
-    return s0 + s1
-
-
-@_jit
-def _bits(value: float) -> np.int64:  # pragma: no cover - compiled
-    return np.array([value]).view(np.int64)[0]
+        position = bucket(bits[t], row[t] < 0)
+        if position == _ZERO:
+            zeros += 1
+        else:
+            pool[base + position] += 1
+    return s0 + s1, zeros
 
 
 @_jit
@@ -298,6 +346,9 @@ def add_histogram(
         if other[PAIR_LOW] >= 0:
             pool = _add_counts(series, other[PAIR_LOW], other[PAIR_HIGH], other[LOW_COUNT],
                                other[HIGH_COUNT], table, pool, used)
+        if other[ZEROS] > 0:
+            pool = _spill(series, table, pool, used)
+            table[series, ZEROS] += other[ZEROS]
         start = other[FIRST]
         if start < 0:
             continue
@@ -344,14 +395,18 @@ def quantiles(
     capacity = 2 * scenarios
     for series in range(table.shape[0]):
         if table[series, FIRST] >= 0:
-            capacity = max(capacity, scenarios * table[series, WIDTH])
+            capacity = max(capacity, scenarios * (table[series, WIDTH] + 1))
     buckets = np.empty(capacity, dtype=np.int64)
     counts = np.empty(capacity, dtype=np.int64)
     merged = np.zeros(BUCKETS, dtype=np.int64)
+    ranks = np.empty((slots, 2 * probabilities.size))
+    order = np.empty((slots, 2 * probabilities.size), dtype=np.int64)
+    for slot in range(slots):
+        ranks[slot], order[slot] = _ranks(count[slot], probabilities)
+    ends = np.empty(2 * probabilities.size)
     for m in range(months):
         for o in range(outputs):
             used = 0
-            low_all, high_all = BUCKETS, -1
             for s in range(scenarios):
                 row = table[(m * outputs + o) * scenarios + s]
                 start = used
@@ -359,39 +414,74 @@ def quantiles(
                     buckets[used], counts[used] = row[PAIR_LOW], row[LOW_COUNT]
                     buckets[used + 1], counts[used + 1] = row[PAIR_HIGH], row[HIGH_COUNT]
                     used += 2
-                elif row[FIRST] >= 0:
-                    for i in range(row[WIDTH]):
+                elif row[FIRST] >= 0 or row[ZEROS] > 0:
+                    zeros = row[ZEROS]
+                    for i in range(row[WIDTH] if row[FIRST] >= 0 else 0):
                         filled = pool[row[OFFSET] + i]
+                        if zeros and row[FIRST] + i > _ZERO:
+                            buckets[used], counts[used] = _ZERO, zeros
+                            used += 1
+                            zeros = 0
                         if filled:
                             buckets[used], counts[used] = row[FIRST] + i, filled
                             used += 1
+                    if zeros:
+                        buckets[used], counts[used] = _ZERO, zeros
+                        used += 1
                 else:
                     continue
                 _fill(result[m, o, s], buckets[start:used], counts[start:used], count[s],
-                      minimum[m, o, s], maximum[m, o, s], integer[o], probabilities, values)
-                for i in range(start, used):
+                      minimum[m, o, s], maximum[m, o, s], integer[o], probabilities, values,
+                      ranks[s], order[s], ends)
+            if used == 0:
+                continue
+            # All scenarios together: dense counts over the non-zero buckets' span (zeros
+            # apart, so a 0/1 output does not walk the 2,560 buckets between them).
+            zeros = 0
+            low_all, high_all = BUCKETS, -1
+            for i in range(used):
+                if buckets[i] == _ZERO:
+                    zeros += counts[i]
+                else:
                     merged[buckets[i]] += counts[i]
                     low_all = min(low_all, buckets[i])
                     high_all = max(high_all, buckets[i])
-            if high_all < 0:
-                continue
-            # All scenarios together: walk the merged counts' filled buckets in order.
             used = 0
             for position in range(low_all, high_all + 1):
+                if zeros and position > _ZERO:
+                    buckets[used], counts[used] = _ZERO, zeros
+                    used += 1
+                    zeros = 0
                 if merged[position]:
                     buckets[used], counts[used] = position, merged[position]
                     merged[position] = 0
                     used += 1
+            if zeros:
+                buckets[used], counts[used] = _ZERO, zeros
+                used += 1
             _fill(result[m, o, scenarios], buckets[:used], counts[:used], count[scenarios],
                   minimum[m, o, scenarios], maximum[m, o, scenarios], integer[o],
-                  probabilities, values)
+                  probabilities, values, ranks[scenarios], order[scenarios], ends)
     return result
+
+
+@_jit
+def _ranks(count: int, probabilities: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Ranks ``floor`` and ``ceil`` of ``p (count - 1)`` for every p, and the order that
+    visits them increasingly (they depend only on the count: computed once per slot)."""
+    available = float(max(count - 1, 0))
+    ranks = np.empty(2 * probabilities.size)
+    for k in range(probabilities.size):
+        ranks[2 * k] = np.floor(probabilities[k] * available)
+        ranks[2 * k + 1] = np.ceil(probabilities[k] * available)
+    return ranks, np.argsort(ranks, kind="mergesort")
 
 
 @_jit
 def _fill(
     out: np.ndarray, buckets: np.ndarray, counts: np.ndarray, count: int, low: float,
     high: float, integer: bool, probabilities: np.ndarray, values: np.ndarray,
+    ranks: np.ndarray, order: np.ndarray, ends: np.ndarray,
 ) -> None:  # pragma: no cover - compiled
     """Quantiles of one series into ``out``, from its filled ``buckets`` (ascending) and
     their ``counts``: the values at ranks ``floor`` and ``ceil`` of ``p (n - 1)`` are the
@@ -399,15 +489,7 @@ def _fill(
     (and rounded for whole numbers below 128), then interpolated."""
     if count == 0:
         return
-    available = float(count - 1)
-    size = probabilities.size
-    ranks = np.empty(2 * size)
-    for k in range(size):
-        ranks[2 * k] = np.floor(probabilities[k] * available)
-        ranks[2 * k + 1] = np.ceil(probabilities[k] * available)
     # One walk over the buckets finds every rank, taken in increasing order.
-    order = np.argsort(ranks, kind="mergesort")
-    ends = np.empty(2 * size)
     j = 0
     seen = 0
     for i in range(buckets.size):
@@ -420,7 +502,8 @@ def _fill(
     while j < order.size:  # not reached when the counts add up to ``count``
         ends[order[j]] = _clamped(values[buckets[buckets.size - 1]], low, high, integer)
         j += 1
-    for k in range(size):
+    available = float(count - 1)
+    for k in range(probabilities.size):
         rank = probabilities[k] * available
         out[k] = ends[2 * k] + (rank - ranks[2 * k]) * (ends[2 * k + 1] - ends[2 * k])
 
@@ -472,11 +555,6 @@ def _fmin(a, b):
 @_jit
 def _fmax(a, b):
     return a if (a > b or a != a) else b
-
-
-@_jit
-def _truth(a):
-    return 1.0 if a != 0.0 else 0.0
 
 
 @_jit

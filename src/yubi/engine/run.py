@@ -25,7 +25,14 @@ from yubi.case.model import Case, compile_case
 from yubi.engine.results import SimulationResult
 from yubi.engine.sampling import SAMPLERS, Sampler, chunk_design, dynamics_rng
 from yubi.engine.simulate import ChunkLayout, layout_of, run_chunk
-from yubi.engine.summary import ChunkMoments, Histogram, ThresholdSpec, merge, summarize_month
+from yubi.engine.summary import (
+    ChunkMoments,
+    Histogram,
+    ThresholdArrays,
+    ThresholdSpec,
+    merge,
+    summarize_month,
+)
 from yubi.engine.trajectories import TrajectoryWriter
 from yubi.errors import UsageError
 
@@ -34,6 +41,8 @@ __all__ = ["CHUNK_SIZE", "MAX_SAMPLES", "RunSettings", "simulate"]
 #: Trajectories per chunk. Part of what fixes the numbers: changing it changes results.
 CHUNK_SIZE = 1 << 15
 MAX_SAMPLES = 2**31 - 1
+#: Single-chunk runs of at least this many trajectories overlap months and summaries.
+PIPELINE_THRESHOLD = 8192
 Progress = Callable[[int], None]
 
 
@@ -132,6 +141,22 @@ def threshold_specs(case: Case) -> list[ThresholdSpec]:
     return specs
 
 
+_THRESHOLDS: dict[int, tuple[Any, ThresholdArrays]] = {}
+
+
+def _threshold_arrays(case: Case) -> ThresholdArrays:
+    """The case's thresholds as arrays, built once per compiled case."""
+    import weakref
+
+    known = _THRESHOLDS.get(id(case))
+    if known is not None and known[0]() is case:
+        return known[1]
+    arrays = ThresholdArrays.of(threshold_specs(case))
+    _THRESHOLDS[id(case)] = (weakref.ref(case), arrays)
+    weakref.finalize(case, _THRESHOLDS.pop, id(case), None)
+    return arrays
+
+
 def summarize_chunk(
     case: Case,
     settings: RunSettings,
@@ -139,10 +164,12 @@ def summarize_chunk(
     rows: int,
     histogram: Histogram,
     keep_months: bool = False,
+    pipelined: bool = False,
 ) -> tuple[ChunkMoments, ChunkLayout, np.ndarray | None]:
-    """Run one chunk, folding its months into ``histogram``; return its exact moments."""
+    """Run one chunk, folding its months into ``histogram``; return its exact moments.
+    ``pipelined``: summarize each month on a helper thread while the next is computed."""
     months, outputs, scenarios = len(case.months), len(case.outputs), len(case.scenarios)
-    thresholds = threshold_specs(case)
+    thresholds = _threshold_arrays(case)
     design = chunk_design(settings.sampler, settings.seed, chunk_index, settings.chunk_size,
                           rows, len(case.inputs), case.correlation)
     shape = (months, outputs, scenarios)
@@ -153,7 +180,7 @@ def summarize_chunk(
         m2=np.zeros(shape),
         minimum=np.full(shape, np.inf),
         maximum=np.full(shape, -np.inf),
-        exceed=np.zeros((months, len(thresholds), scenarios), dtype=np.int64),
+        exceed=np.zeros((months, thresholds.output.size, scenarios), dtype=np.int64),
         integer=np.ones(outputs, dtype=bool),
     )
     kept = np.empty((months, outputs, rows)) if keep_months else None
@@ -164,7 +191,8 @@ def summarize_chunk(
         if kept is not None:
             kept[month] = block
 
-    run_chunk(case, design, layout, dynamics_rng(settings.seed, chunk_index), on_month)
+    run_chunk(case, design, layout, dynamics_rng(settings.seed, chunk_index), on_month,
+              pipelined=pipelined)
     moments.count[:] = [stop - start for start, stop in layout.bounds]
     return moments, layout, kept
 
@@ -177,7 +205,11 @@ def _run_in_process(
     progress: Progress | None,
 ) -> tuple[list[ChunkMoments], Histogram]:
     chunks = settings.chunks()
-    threads = max(1, min(threads or os.cpu_count() or 1, len(chunks)))
+    wanted = threads or os.cpu_count() or 1
+    threads = max(1, min(wanted, len(chunks)))
+    # A core the chunks leave idle overlaps each chunk's months with their summaries (from a
+    # few thousand trajectories up: below, handing months over costs more than it saves).
+    pipelined = wanted > threads and settings.samples >= PIPELINE_THRESHOLD
     histograms = [Histogram() for _ in range(threads)]
     free = deque(histograms)
     writer = TrajectoryWriter(trajectories, case) if trajectories is not None else None
@@ -186,7 +218,8 @@ def _run_in_process(
     def work(chunk_index: int, rows: int) -> tuple[ChunkMoments, ChunkLayout, Any]:
         histogram = free.popleft()
         try:
-            return summarize_chunk(case, settings, chunk_index, rows, histogram, writer is not None)
+            return summarize_chunk(case, settings, chunk_index, rows, histogram,
+                                   writer is not None, pipelined)
         finally:
             free.append(histogram)
 

@@ -63,6 +63,7 @@ def run_chunk(
     on_month: MonthCallback,
     *,
     compiled: bool = True,
+    pipelined: bool = False,
 ) -> None:
     """Simulate the trajectories of one design and report every month's outputs.
 
@@ -82,6 +83,9 @@ def run_chunk(
     compiled
         Run the case's fused kernel (:mod:`yubi.engine.compiled`) when it has one; ``False``
         runs the NumPy closures, the reference the tests compare the kernel with.
+    pipelined
+        Report month m on a helper thread while month m + 1 is computed (compiled kernels
+        only); ``on_month`` is still called in month order, one call at a time.
     """
     trajectories = Trajectories(case, design[layout.order], layout, rng)
     if compiled:
@@ -89,7 +93,7 @@ def run_chunk(
 
         kernel = kernel_for(case)
         if kernel is not None:
-            run_compiled(kernel, trajectories, on_month)
+            run_compiled(kernel, trajectories, on_month, pipelined)
             return
     trajectories.run(on_month)
 

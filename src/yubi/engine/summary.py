@@ -90,13 +90,14 @@ class Histogram:
     at ``offset`` in one shared *pool* of counts, widened when a chunk reaches further; a
     series that has only ever held two buckets (0/1 indicators) keeps their counts in its
     ``table`` row instead. Memory is proportional to the spread of the values, not to the
-    number of possible buckets. Series ``(m, o, s)`` is row ``(m * outputs + o) * scenarios
+    number of possible buckets; zeros are counted apart, so that a window spans only the
+    non-zero values. Series ``(m, o, s)`` is row ``(m * outputs + o) * scenarios
     + s``; the compiled loops of :mod:`yubi.engine.kernels` fill and merge it.
     """
 
     def __init__(self) -> None:
         self.shape: tuple[int, int, int] | None = None
-        self.table = np.zeros((0, 7), dtype=np.int64)
+        self.table = np.zeros((0, 8), dtype=np.int64)
         self.pool = np.zeros(0, dtype=np.int64)
         self.used = np.zeros(1, dtype=np.int64)
 
@@ -108,7 +109,8 @@ class Histogram:
             raise ValueError(f"histogram of shape {self.shape} cannot take {shape}")
         series = shape[0] * shape[1] * shape[2]
         self.shape = shape
-        self.table = np.full((series, 7), -1, dtype=np.int64)
+        self.table = np.full((series, 8), -1, dtype=np.int64)
+        self.table[:, 7] = 0  # zeros are counted (kernels.ZEROS)
         self.pool = np.zeros(max(series * 256, 4096), dtype=np.int64)
 
     def add(self, other: Histogram) -> None:
