@@ -17,9 +17,9 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from yubi.engine import simulate
-from yubi.engine.codegen import Unsupported, plan_kernel
+from yubi.engine.codegen import UnsupportedError, plan_kernel
 from yubi.engine.compiled import kernel_for
-from yubi.engine.run import CHUNK_SIZE, _run_on_processes, RunSettings
+from yubi.engine.run import CHUNK_SIZE, RunSettings, _run_on_processes
 from yubi.engine.sampling import chunk_design, dynamics_rng
 from yubi.engine.simulate import layout_of, run_chunk
 from yubi.engine.summary import merge
@@ -140,7 +140,7 @@ def test_binomial_runs_on_the_closures() -> None:
         flows="    k: {label: K, expr: 'binomial(10, 0.5)'}\n", outputs="  k: {label: K}\n"
     )
     case = compile_text(text)
-    with pytest.raises(Unsupported):
+    with pytest.raises(UnsupportedError):
         plan_kernel(case)
     assert kernel_for(case) is None
     assert simulate(case, 500, seed=1).statistic("k", "mean")[0] == pytest.approx(5, abs=0.5)

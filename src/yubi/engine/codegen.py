@@ -5,8 +5,8 @@ flags, dynamic quantities and flows, event draws, stock updates and outputs, all
 float64 code per trajectory, with no temporary arrays. It is generated **only from the
 checked syntax trees** of :mod:`yubi.case.expressions` (whitelisted nodes, resolved names),
 never from case text: names become array slots chosen here, numbers are written with
-``repr(float)``, and nothing of the case file is copied into the source. Unsupported
-constructs raise :class:`Unsupported` and the case runs on the NumPy closures instead.
+``repr(float)``, and nothing of the case file is copied into the source. UnsupportedError
+constructs raise :class:`UnsupportedError` and the case runs on the NumPy closures instead.
 
 The source depends on the case's *structure* only — which expressions, in which order,
 reading which names — not on the values of constants and distributions (those arrive as rows
@@ -29,16 +29,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 
 from yubi.case.model import Case, Definition, Variable
 
-__all__ = ["KernelPlan", "StaticRow", "Unsupported", "plan_kernel"]
+__all__ = ["KernelPlan", "StaticRow", "UnsupportedError", "plan_kernel"]
 
 #: Bumped whenever the generated code's meaning changes: part of every kernel's cache key.
 GENERATOR_VERSION = 2
 
 
-class Unsupported(Exception):
+class UnsupportedError(Exception):
     """The case uses something the kernel generator does not translate."""
 
 
@@ -98,13 +99,13 @@ class _Expressions:
 
     def code(self, tree: ast.expr | None) -> str:
         if tree is None:
-            raise Unsupported("an expression without its checked tree")
+            raise UnsupportedError("an expression without its checked tree")
         return self.visit(tree)
 
     def visit(self, node: ast.AST) -> str:
         """Float64 code for ``node`` (conditions read as 0.0 and 1.0)."""
         if isinstance(node, ast.Constant):
-            return _number(float(node.value))
+            return _number(float(cast(float, node.value)))
         if isinstance(node, ast.Name):
             return self.resolve(node.id)
         if isinstance(node, ast.UnaryOp) and not isinstance(node.op, ast.Not):
@@ -125,7 +126,7 @@ class _Expressions:
             return self.call(node.func.id, node.args)
         if isinstance(node, ast.UnaryOp | ast.Compare | ast.BoolOp):
             return f"(1.0 if {self.condition(node)} else 0.0)"
-        raise Unsupported(type(node).__name__)
+        raise UnsupportedError(type(node).__name__)
 
     def condition(self, node: ast.AST) -> str:
         """Boolean code for ``node`` (a number is true when it is not zero, NaN included).
@@ -166,7 +167,7 @@ class _Expressions:
             return self._draw(f"_poisson(states, t, _fmax({values[0]}, 0.0), flags)")
         if name == "bernoulli":
             return self._draw(f"(1.0 if _uniform(states, t) < {values[0]} else 0.0)")
-        raise Unsupported(f"{name}()")
+        raise UnsupportedError(f"{name}()")
 
     def _choose(self, test: ast.expr, yes: ast.expr, no: ast.expr) -> str:
         # Draws in both branches happen either way (they are hoisted), as with NumPy's where().
@@ -200,7 +201,7 @@ def plan_kernel(case: Case) -> KernelPlan:
 
     Raises
     ------
-    Unsupported
+    UnsupportedError
         If the dynamics use something the generator does not translate (``binomial()``).
     """
     return _Planner(case).plan()
@@ -246,8 +247,8 @@ class _Planner:
         for scenario in case.scenarios:
             index = scenario.index
             if scenario.start_event is not None:
-                event = self.event_index[scenario.start_event]
-                self.emit(f"a{index} = (scenario == {index}) & (e{event} > 0.0)")
+                column = self.event_index[scenario.start_event]
+                self.emit(f"a{index} = (scenario == {index}) & (e{column} > 0.0)")
             elif scenario.delayed:
                 start = self.row(StaticRow("start", scenario.id))
                 self.emit(f"a{index} = (scenario == {index}) & (month_value >= {start})")

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from yubi.case.model import Case
-from yubi.engine.codegen import KernelPlan, Unsupported, plan_kernel
+from yubi.engine.codegen import KernelPlan, UnsupportedError, plan_kernel
 from yubi.engine.simulate import MonthCallback, Trajectories
 from yubi.errors import CaseError
 
@@ -70,7 +70,7 @@ def kernel_for(case: Case) -> Kernel | None:
             return known[1]
         try:
             plan = plan_kernel(case)
-        except Unsupported:
+        except UnsupportedError:
             kernel = None
         else:
             kernel = Kernel(plan, _load(plan))

@@ -40,14 +40,14 @@ jit = _jit
 _MASK = np.int64(MAGNITUDE_MASK)
 _SHIFT = np.int64(SHIFT)
 _OFFSET = np.int64(BITS_OFFSET - ZERO_BUCKET - 1)
-_ZERO = np.int64(ZERO_BUCKET)
-_LAST = np.int64(BUCKETS - 1)
+_ZERO: int = ZERO_BUCKET
+_LAST: int = BUCKETS - 1
 
 
 @_jit
-def bucket(bits: np.int64, negative: bool) -> np.int64:  # pragma: no cover - compiled
+def bucket(bits: int, negative: bool) -> int:  # pragma: no cover - compiled
     """The bucket of a float64 given its bit pattern: exponent and top mantissa bits."""
-    position = ((bits & _MASK) >> _SHIFT) - _OFFSET
+    position = int(((bits & _MASK) >> _SHIFT) - _OFFSET)
     if position < _ZERO:
         position = _ZERO
     elif position > _LAST:
@@ -153,7 +153,8 @@ def _spill(
     row = table[series]
     if row[PAIR_LOW] < 0:
         return pool
-    low, high, low_count, high_count = row[PAIR_LOW], row[PAIR_HIGH], row[LOW_COUNT], row[HIGH_COUNT]
+    low, high = row[PAIR_LOW], row[PAIR_HIGH]
+    low_count, high_count = row[LOW_COUNT], row[HIGH_COUNT]
     row[PAIR_LOW] = row[PAIR_HIGH] = -1
     row[LOW_COUNT] = row[HIGH_COUNT] = 0
     pool = _add_at(series, low, low_count, table, pool, used)
@@ -528,37 +529,43 @@ _POISSON_MAX = 9.223372006484771e18
 
 
 @_jit
-def _mix(z):
+def _mix(z: np.uint64) -> np.uint64:  # pragma: no cover - compiled
     z = (z ^ (z >> _S30)) * _MIX1
     z = (z ^ (z >> _S27)) * _MIX2
     return z ^ (z >> _S31)
 
 
 @_jit
-def seed_states(key, states):
+def seed_states(key: np.uint64, states: np.ndarray) -> None:  # pragma: no cover - compiled
+    """A SplitMix64 state per trajectory, from the chunk's ``key``."""
     for t in range(states.size):
         states[t] = _mix(key + np.uint64(t) * _GAMMA)
 
 
 @_jit
-def _uniform(states, t):
+def _uniform(states: np.ndarray, t: int) -> float:  # pragma: no cover - compiled
+    """The next uniform in [0, 1) of trajectory ``t``'s SplitMix64 stream (53 bits)."""
     z = states[t] + _GAMMA
     states[t] = z
     return float(_mix(z) >> _S11) * (1.0 / 9007199254740992.0)
 
 
 @_jit
-def _fmin(a, b):
+def _fmin(a: float, b: float) -> float:  # pragma: no cover - compiled
     return a if (a < b or a != a) else b
 
 
 @_jit
-def _fmax(a, b):
+def _fmax(a: float, b: float) -> float:  # pragma: no cover - compiled
     return a if (a > b or a != a) else b
 
 
 @_jit
-def _poisson(states, t, lam, flags):
+def _poisson(
+    states: np.ndarray, t: int, lam: float, flags: np.ndarray
+) -> float:  # pragma: no cover - compiled
+    """A Poisson draw of mean ``lam`` (at least 0) from trajectory ``t``'s stream; NaN, and
+    ``flags[1]`` set, when ``lam`` is NaN or beyond what a 64-bit count holds."""
     if not lam <= _POISSON_MAX:
         flags[1] = 1
         return np.nan

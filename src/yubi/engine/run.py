@@ -361,7 +361,8 @@ def _run_on_dask(
                                dashboard_address=None, silence_logs=40)
         client = Client(cluster)
     try:
-        groups = _groups(chunks, tasks=max(count * 2, 1))
+        # One task per worker: each reduces its chunks into one histogram before shipping it.
+        groups = _groups(chunks, tasks=max(count, 1))
         futures = [
             client.submit(_dask_task, raw, case.path, priors, settings, group, pure=False)
             for group in groups

@@ -199,7 +199,8 @@ def summarize_month(
     if not isinstance(thresholds, ThresholdArrays):
         thresholds = ThresholdArrays.of(thresholds)
     edges = np.asarray(bounds, dtype=np.int64).reshape(-1, 2)
-    histogram.ensure(moments.mean.shape)  # type: ignore[arg-type]
+    months, outputs, scenarios = moments.mean.shape
+    histogram.ensure((months, outputs, scenarios))
     histogram.pool = kernels.summarize_block(
         np.ascontiguousarray(block), np.ascontiguousarray(edges[:, 0]),
         np.ascontiguousarray(edges[:, 1]), month, thresholds.output, thresholds.value,
