@@ -19,10 +19,9 @@ from numpy.testing import assert_allclose, assert_array_equal
 from yubi.engine import simulate
 from yubi.engine.codegen import UnsupportedError, plan_kernel
 from yubi.engine.compiled import kernel_for
-from yubi.engine.run import CHUNK_SIZE, RunSettings, _run_on_processes
+from yubi.engine.run import CHUNK_SIZE, RunSettings, _run_in_process, _run_on_processes
 from yubi.engine.sampling import chunk_design, dynamics_rng
 from yubi.engine.simulate import layout_of, run_chunk
-from yubi.engine.summary import merge
 
 from .core_cases import BASE, compile_text, edit, minimal_case
 
@@ -150,10 +149,9 @@ def test_forked_processes_give_the_same_numbers() -> None:
     case = compile_text(BASE)
     settings = RunSettings(4 * 1024 + 5, 2, "mc", chunk_size=1024)
     parts, histogram = _run_on_processes(case, settings, None)
-    forked = merge(parts, histogram)
-    from yubi.engine.run import _run_in_process
-
-    in_process = merge(*_run_in_process(case, settings, 1, None, None))
+    forked = parts.finish(histogram)
+    parts, histogram = _run_in_process(case, settings, 1, None, None)
+    in_process = parts.finish(histogram)
     for name in ("mean", "sd", "quantiles", "exceed_probability"):
         assert_array_equal(getattr(forked, name), getattr(in_process, name), err_msg=name)
 

@@ -28,9 +28,9 @@ from yubi.engine.simulate import ChunkLayout, layout_of, run_chunk
 from yubi.engine.summary import (
     ChunkMoments,
     Histogram,
+    MomentsMerger,
     ThresholdArrays,
     ThresholdSpec,
-    merge,
     summarize_month,
 )
 from yubi.engine.trajectories import TrajectoryWriter
@@ -125,7 +125,7 @@ def simulate(
         parts, histogram = _run_on_processes(case, settings, progress)
     else:
         parts, histogram = _run_in_process(case, settings, threads, trajectories, progress)
-    summary = merge(parts, histogram)
+    summary = parts.finish(histogram)
     return SimulationResult(case, settings, summary, time.perf_counter() - started)
 
 
@@ -203,7 +203,7 @@ def _run_in_process(
     threads: int | None,
     trajectories: str | Path | None,
     progress: Progress | None,
-) -> tuple[list[ChunkMoments], Histogram]:
+) -> tuple[MomentsMerger, Histogram]:
     chunks = settings.chunks()
     wanted = threads or os.cpu_count() or 1
     threads = max(1, min(wanted, len(chunks)))
@@ -213,7 +213,7 @@ def _run_in_process(
     histograms = [Histogram() for _ in range(threads)]
     free = deque(histograms)
     writer = TrajectoryWriter(trajectories, case) if trajectories is not None else None
-    parts: list[ChunkMoments] = []
+    parts = MomentsMerger()
 
     def work(chunk_index: int, rows: int) -> tuple[ChunkMoments, ChunkLayout, Any]:
         histogram = free.popleft()
@@ -249,14 +249,14 @@ def _run_in_process(
 
 def _collect(
     item: tuple[int, Future[Any]],
-    parts: list[ChunkMoments],
+    parts: MomentsMerger,
     writer: TrajectoryWriter | None,
     settings: RunSettings,
     progress: Progress | None,
 ) -> None:
     chunk_index, future = item
     moments, layout, kept = future.result()
-    parts.append(moments)
+    parts.add(moments)
     if writer is not None:
         writer.write(chunk_index * settings.chunk_size, layout, kept)
     if progress is not None:
@@ -288,7 +288,7 @@ def _forking_pays(case: Case, settings: RunSettings) -> bool:
 
 def _run_on_processes(
     case: Case, settings: RunSettings, progress: Progress | None
-) -> tuple[list[ChunkMoments], Histogram]:
+) -> tuple[MomentsMerger, Histogram]:
     """Chunks on forked processes; they inherit the compiled case (closures do not pickle)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -320,14 +320,15 @@ def _forked_task(
 
 def _gather(
     futures: Sequence[Any], as_completed: Callable[..., Iterable[Any]], progress: Progress | None
-) -> tuple[list[ChunkMoments], Histogram]:
+) -> tuple[MomentsMerger, Histogram]:
     """Collect (chunk moments, histogram) from tasks in completion order; merging is
-    order-free for histograms and re-sorted by chunk for moments."""
-    parts: list[ChunkMoments] = []
+    order-free for histograms and folded in chunk order for moments."""
+    parts = MomentsMerger()
     total = Histogram()
     for future in as_completed(futures):
         moments, histogram = future.result()
-        parts.extend(moments)
+        for part in moments:
+            parts.add(part)
         total.add(histogram)
         if progress is not None:
             progress(sum(int(m.count.sum()) for m in moments))
@@ -341,7 +342,7 @@ def _run_on_dask(
     workers: int | None,
     scheduler: str | None,
     progress: Progress | None,
-) -> tuple[list[ChunkMoments], Histogram]:
+) -> tuple[MomentsMerger, Histogram]:
     try:
         from distributed import Client, LocalCluster, as_completed
     except ImportError as error:  # pragma: no cover - a dependency

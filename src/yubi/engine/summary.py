@@ -35,6 +35,7 @@ __all__ = [
     "ChunkMoments",
     "Histogram",
     "MergedSummary",
+    "MomentsMerger",
     "ThresholdArrays",
     "ThresholdSpec",
     "merge",
@@ -223,24 +224,63 @@ class MergedSummary:
     integer: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
 
-def merge(parts: Sequence[ChunkMoments], histogram: Histogram) -> MergedSummary:
-    """Merge chunk statistics in chunk order, then add the overall column."""
-    ordered = sorted(parts, key=lambda part: part.chunk_index)
-    first = ordered[0]
-    count = np.zeros_like(first.count)
-    mean = np.zeros_like(first.mean)
-    m2 = np.zeros_like(first.m2)
-    minimum = np.full_like(first.minimum, np.inf)
-    maximum = np.full_like(first.maximum, -np.inf)
-    exceed = np.zeros_like(first.exceed)
-    integer = np.ones_like(first.integer)
-    for part in ordered:
-        mean, m2, count = _chan(count, mean, m2, part.count, part.mean, part.m2)
+class MomentsMerger:
+    """Folds chunk moments in chunk order (0, 1, 2, ...) as they arrive, in any order: a chunk
+    that comes early waits for its predecessors, so memory stays flat however many chunks a
+    run has, and the sums are the same as merging the whole list at once."""
+
+    def __init__(self) -> None:
+        self.next_chunk = 0
+        self.waiting: dict[int, ChunkMoments] = {}
+        self.count: IntArray | None = None
+        self.mean = self.m2 = self.minimum = self.maximum = np.zeros(0)
+        self.exceed = np.zeros(0, dtype=np.int64)
+        self.integer = np.zeros(0, dtype=bool)
+
+    def add(self, part: ChunkMoments) -> None:
+        self.waiting[part.chunk_index] = part
+        while self.next_chunk in self.waiting:
+            self._fold(self.waiting.pop(self.next_chunk))
+            self.next_chunk += 1
+
+    def _fold(self, part: ChunkMoments) -> None:
+        if self.count is None:
+            self.count = np.zeros_like(part.count)
+            self.mean, self.m2 = np.zeros_like(part.mean), np.zeros_like(part.m2)
+            self.minimum = np.full_like(part.minimum, np.inf)
+            self.maximum = np.full_like(part.maximum, -np.inf)
+            self.exceed = np.zeros_like(part.exceed)
+            self.integer = np.ones_like(part.integer)
+        self.mean, self.m2, self.count = _chan(self.count, self.mean, self.m2, part.count,
+                                               part.mean, part.m2)
         present = part.count > 0
-        minimum[..., present] = np.minimum(minimum[..., present], part.minimum[..., present])
-        maximum[..., present] = np.maximum(maximum[..., present], part.maximum[..., present])
-        exceed += part.exceed
-        integer &= part.integer
+        self.minimum[..., present] = np.minimum(self.minimum[..., present],
+                                                part.minimum[..., present])
+        self.maximum[..., present] = np.maximum(self.maximum[..., present],
+                                                part.maximum[..., present])
+        self.exceed += part.exceed
+        self.integer &= part.integer
+
+    def finish(self, histogram: Histogram) -> MergedSummary:
+        """The run's summary: every chunk must have arrived."""
+        if self.waiting or self.count is None:
+            raise ValueError(f"chunks missing before {sorted(self.waiting) or 'the first'}")
+        return _summary(self.count, self.mean, self.m2, self.minimum, self.maximum, self.exceed,
+                        self.integer, histogram)
+
+
+def merge(parts: Sequence[ChunkMoments], histogram: Histogram) -> MergedSummary:
+    """Merge chunk statistics (chunks 0, 1, ... in any order), then add the overall column."""
+    merger = MomentsMerger()
+    for part in parts:
+        merger.add(part)
+    return merger.finish(histogram)
+
+
+def _summary(
+    count: IntArray, mean: FloatArray, m2: FloatArray, minimum: FloatArray,
+    maximum: FloatArray, exceed: IntArray, integer: NDArray[np.bool_], histogram: Histogram,
+) -> MergedSummary:
     overall = _overall(count, mean, m2)
     count_all = np.append(count, count.sum())
     mean_all = np.concatenate([mean, overall[0][..., None]], axis=-1)
