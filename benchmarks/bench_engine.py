@@ -1,7 +1,8 @@
 """Engine benchmarks of issue 7, section 2, each figure beside its target.
 
-``figures()`` returns them all for ``benchmarks/run.py`` (``figures(quick=True)`` skips the
-10-million-trajectory runs); each function below measures one or two. Every figure is a
+``BENCHMARKS`` names them for ``benchmarks/run.py`` (``SLOW``: the 10-million-trajectory
+runs, left out of ``--quick``); ``figures()`` runs them all. Each function measures one or
+two. Every figure is a
 median of repeated runs in one session, so ratios compare like with like on this (noisy,
 shared) machine. Run alone: ``python benchmarks/bench_engine.py [--quick]``.
 """
@@ -24,11 +25,20 @@ TRAJECTORIES_1M = 1_000_000
 TRAJECTORIES_10M = 10_000_000
 
 
+#: What ``benchmarks/run.py`` runs, in order; ``SLOW`` ones are left out of ``--quick``.
+BENCHMARKS = ["small_runs", "throughput", "versus_hand_numpy", "first_run", "fermi", "memory",
+              "dask_per_core"]
+SLOW = {"memory", "dask_per_core"}
+
+
 def figures(quick: bool = False) -> list[Figure]:
     """Every engine figure of issue 7 §2 (and the Fermi comparison of §4)."""
-    result = [*small_runs(), throughput(), *versus_hand_numpy(), first_run(), *fermi()]
-    if not quick:
-        result += [memory(), dask_per_core()]
+    result: list[Figure] = []
+    for name in BENCHMARKS:
+        if quick and name in SLOW:
+            continue
+        measured = globals()[name]()
+        result.extend(measured if isinstance(measured, list) else [measured])
     return result
 
 

@@ -204,9 +204,6 @@ def summarize_block(
             mean[month, o, s] = centre
             minimum[month, o, s] = low
             maximum[month, o, s] = high
-            for k in range(th_output.size):
-                if th_output[k] == o:
-                    exceed[month, k, s] = _beyond(row, a, b, low, high, th_value[k], th_above[k])
             series = (month * outputs + o) * scenarios + s
             cell[0] = low
             low_bucket = bucket(cell_bits[0], low < 0)
@@ -216,6 +213,10 @@ def summarize_block(
                 # Two whole values at most: the sum tells how many are high, exactly.
                 ups = 0 if high == low else int(np.rint(totals[s] - size * low))
                 m2[month, o, s] = ups * (size - ups) / size
+                for k in range(th_output.size):
+                    if th_output[k] == o:
+                        exceed[month, k, s] = _two_valued_beyond(
+                            size, ups, low, high, th_value[k], th_above[k])
                 pool = _add_counts(series, low_bucket, high_bucket, size - ups, ups, table,
                                    pool, used)
                 continue
@@ -235,6 +236,9 @@ def summarize_block(
                 base = table[series, OFFSET] - table[series, FIRST]
             else:  # only zeros: no window
                 base = 0
+            for k in range(th_output.size):
+                if th_output[k] == o:
+                    exceed[month, k, s] = _beyond(row, a, b, low, high, th_value[k], th_above[k])
             squares, zeros = _squares_and_buckets(row, bits[o], a, b, centre, pool, base)
             table[series, ZEROS] += zeros
             m2[month, o, s] = squares
@@ -308,6 +312,16 @@ def _squares_and_buckets(
         else:
             pool[base + position] += 1
     return s0 + s1, zeros
+
+
+@_jit
+def _two_valued_beyond(
+    size: int, ups: int, low: float, high: float, level: float, above: bool
+) -> int:  # pragma: no cover - compiled
+    """Values beyond ``level`` among ``size - ups`` at ``low`` and ``ups`` at ``high``."""
+    if above:
+        return size if level < low else (ups if level < high else 0)
+    return size if level > high else (size - ups if level > low else 0)
 
 
 @_jit
