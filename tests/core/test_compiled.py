@@ -177,3 +177,10 @@ def test_a_second_process_loads_the_kernel_from_disk(tmp_path: Path) -> None:
     ]
     assert outcomes == ["compiled", "hit"]
     assert list((tmp_path / "kernels").glob("yubi_kernel_*.py"))
+
+
+def test_import_yubi_does_not_import_the_compiler() -> None:
+    code = "import sys, yubi; print(sorted({'numba', 'llvmlite'} & set(sys.modules)))"
+    printed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             check=True).stdout
+    assert printed.strip() == "[]"
