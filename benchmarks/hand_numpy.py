@@ -2,8 +2,8 @@
 
 This is the yardstick for the engine's overhead: the same model (quantities, monthly flows,
 events, stocks, scenario overrides and their start months, the 15 outputs) and the same
-streaming summaries (:func:`yubi.engine.summary.summarize_month`), with every formula typed
-in by hand and every distribution drawn with NumPy's native samplers, in chunks of the same
+streaming summaries (:func:`yubi.engine.summary.summarize_month`, compiled), every formula
+typed in by hand and every distribution drawn with NumPy's native samplers, in chunks of the same
 size. Only the model is hand-written; sharing the summary code isolates what the engine's
 generality costs. Keep it in step with ``src/yubi/cases/dprk-russia-2024.yaml``.
 """
@@ -13,7 +13,14 @@ from __future__ import annotations
 import numpy as np
 
 from yubi.engine.run import CHUNK_SIZE
-from yubi.engine.summary import ChunkMoments, Histogram, ThresholdSpec, merge, summarize_month
+from yubi.engine.summary import (
+    ChunkMoments,
+    Histogram,
+    ThresholdArrays,
+    ThresholdSpec,
+    merge,
+    summarize_month,
+)
 
 MONTHS = 38
 SCENARIOS = 3  # quick_kursk, protracted, russia_defeat
@@ -30,6 +37,7 @@ THRESHOLDS = [
     ThresholdSpec(11, 1e5, True), ThresholdSpec(12, 0.5, True), ThresholdSpec(13, 0.5, True),
     ThresholdSpec(14, 0.5, True),
 ]
+THRESHOLD_ARRAYS = ThresholdArrays.of(THRESHOLDS)
 
 
 def pert(rng: np.random.Generator, low: float, mode: float, high: float, n: int) -> np.ndarray:
@@ -154,5 +162,5 @@ def _chunk(index: int, n: int, rng: np.random.Generator, histogram: Histogram) -
         outputs[9] = revenue / krw_per_usd
         outputs[10] = payment / krw_per_usd / china_trade / 0.01
         outputs[11], outputs[12], outputs[13], outputs[14] = combat, tech, sanctions, defeat
-        summarize_month(month, outputs, bounds, THRESHOLDS, moments, histogram)
+        summarize_month(month, outputs, bounds, THRESHOLD_ARRAYS, moments, histogram)
     return moments

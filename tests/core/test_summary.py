@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 
 from yubi.engine import simulate
 from yubi.engine.results import STATISTICS
@@ -241,3 +241,28 @@ def test_summary_does_not_depend_on_how_values_are_chunked() -> None:
     assert_allclose(three.quantiles, one.quantiles, rtol=0, atol=0)
     assert_allclose(three.mean, one.mean, rtol=1e-13)
     assert_allclose(three.sd, one.sd, rtol=1e-12)
+
+
+@settings(max_examples=60)
+@given(st.lists(st.lists(st.sampled_from([0.0, 1.0, 1.0, 2.0, 5.0]), min_size=1, max_size=40),
+                min_size=1, max_size=5), st.integers(1, 4))
+def test_two_valued_chunks_merge_exactly(chunks: list[list[float]], split: int) -> None:
+    """0/1 chunks keep two counts per series instead of a window; a chunk with other values
+    spills them into the window. Quantiles stay exact and merging order does not matter."""
+    blocks = [np.array(chunk) for chunk in chunks]
+    values = np.concatenate(blocks)
+    merged = _summarize(blocks)
+    assert_allclose(merged.quantiles[0, 0, 0], np.quantile(values, PROBABILITIES), atol=1e-12)
+    if values.size > 1:
+        assert merged.sd[0, 0, 0] == pytest.approx(values.std(ddof=1), rel=1e-12, abs=1e-12)
+    # Two histograms filled separately (as two threads do) and added: the same counts.
+    first, second, parts = Histogram(), Histogram(), []
+    for index, block in enumerate(blocks):
+        moments = ChunkMoments(index, np.array([block.size]),
+                               *(np.zeros((1, 1, 1)) for _ in range(4)),
+                               np.zeros((1, 0, 1), dtype=np.int64), np.ones(1, dtype=bool))
+        summarize_month(0, block[None, :], [(0, block.size)], [], moments,
+                        first if index < split else second)
+        parts.append(moments)
+    first.add(second)
+    assert_array_equal(merge(parts, first).quantiles, merged.quantiles)

@@ -25,7 +25,7 @@ import threading
 import unicodedata
 import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, cast
 
@@ -70,6 +70,9 @@ class CompiledExpression:
         Whether it draws random numbers (``poisson``, ``binomial``, ``bernoulli``).
     scenarios
         Scenario ids named through ``scenario("...")``.
+    tree
+        The checked syntax tree (only whitelisted nodes): what
+        :mod:`yubi.engine.codegen` translates into a compiled kernel.
     """
 
     text: str
@@ -78,6 +81,7 @@ class CompiledExpression:
     stochastic: bool
     scenarios: frozenset[str]
     _evaluate: Evaluator
+    tree: ast.expr | None = field(default=None, compare=False, repr=False)
 
     def evaluate(self, env: Env) -> Any:
         """Evaluate on ``env``, a mapping from names to arrays or scalars (base units)."""
@@ -243,6 +247,7 @@ def compile_expression(
         stochastic=compiler.stochastic,
         scenarios=frozenset(compiler.scenarios),
         _evaluate=evaluate,
+        tree=tree.body,
     )
 
 

@@ -25,7 +25,14 @@ from yubi.case.model import Case, compile_case
 from yubi.engine.results import SimulationResult
 from yubi.engine.sampling import SAMPLERS, Sampler, chunk_design, dynamics_rng
 from yubi.engine.simulate import ChunkLayout, layout_of, run_chunk
-from yubi.engine.summary import ChunkMoments, Histogram, ThresholdSpec, merge, summarize_month
+from yubi.engine.summary import (
+    ChunkMoments,
+    Histogram,
+    MomentsMerger,
+    ThresholdArrays,
+    ThresholdSpec,
+    summarize_month,
+)
 from yubi.engine.trajectories import TrajectoryWriter
 from yubi.errors import UsageError
 
@@ -34,6 +41,8 @@ __all__ = ["CHUNK_SIZE", "MAX_SAMPLES", "RunSettings", "simulate"]
 #: Trajectories per chunk. Part of what fixes the numbers: changing it changes results.
 CHUNK_SIZE = 1 << 15
 MAX_SAMPLES = 2**31 - 1
+#: Single-chunk runs of at least this many trajectories overlap months and summaries.
+PIPELINE_THRESHOLD = 8192
 Progress = Callable[[int], None]
 
 
@@ -112,11 +121,11 @@ def simulate(
         raise UsageError("--trajectories streams from this process; drop --workers/--scheduler")
     if workers or scheduler:
         parts, histogram = _run_on_dask(case, settings, workers, scheduler, progress)
-    elif threads is None and trajectories is None and _forking_pays(settings):
+    elif threads is None and trajectories is None and _forking_pays(case, settings):
         parts, histogram = _run_on_processes(case, settings, progress)
     else:
         parts, histogram = _run_in_process(case, settings, threads, trajectories, progress)
-    summary = merge(parts, histogram)
+    summary = parts.finish(histogram)
     return SimulationResult(case, settings, summary, time.perf_counter() - started)
 
 
@@ -132,6 +141,22 @@ def threshold_specs(case: Case) -> list[ThresholdSpec]:
     return specs
 
 
+_THRESHOLDS: dict[int, tuple[Any, ThresholdArrays]] = {}
+
+
+def _threshold_arrays(case: Case) -> ThresholdArrays:
+    """The case's thresholds as arrays, built once per compiled case."""
+    import weakref
+
+    known = _THRESHOLDS.get(id(case))
+    if known is not None and known[0]() is case:
+        return known[1]
+    arrays = ThresholdArrays.of(threshold_specs(case))
+    _THRESHOLDS[id(case)] = (weakref.ref(case), arrays)
+    weakref.finalize(case, _THRESHOLDS.pop, id(case), None)
+    return arrays
+
+
 def summarize_chunk(
     case: Case,
     settings: RunSettings,
@@ -139,10 +164,12 @@ def summarize_chunk(
     rows: int,
     histogram: Histogram,
     keep_months: bool = False,
+    pipelined: bool = False,
 ) -> tuple[ChunkMoments, ChunkLayout, np.ndarray | None]:
-    """Run one chunk, folding its months into ``histogram``; return its exact moments."""
+    """Run one chunk, folding its months into ``histogram``; return its exact moments.
+    ``pipelined``: summarize each month on a helper thread while the next is computed."""
     months, outputs, scenarios = len(case.months), len(case.outputs), len(case.scenarios)
-    thresholds = threshold_specs(case)
+    thresholds = _threshold_arrays(case)
     design = chunk_design(settings.sampler, settings.seed, chunk_index, settings.chunk_size,
                           rows, len(case.inputs), case.correlation)
     shape = (months, outputs, scenarios)
@@ -153,7 +180,7 @@ def summarize_chunk(
         m2=np.zeros(shape),
         minimum=np.full(shape, np.inf),
         maximum=np.full(shape, -np.inf),
-        exceed=np.zeros((months, len(thresholds), scenarios), dtype=np.int64),
+        exceed=np.zeros((months, thresholds.output.size, scenarios), dtype=np.int64),
         integer=np.ones(outputs, dtype=bool),
     )
     kept = np.empty((months, outputs, rows)) if keep_months else None
@@ -164,7 +191,8 @@ def summarize_chunk(
         if kept is not None:
             kept[month] = block
 
-    run_chunk(case, design, layout, dynamics_rng(settings.seed, chunk_index), on_month)
+    run_chunk(case, design, layout, dynamics_rng(settings.seed, chunk_index), on_month,
+              pipelined=pipelined)
     moments.count[:] = [stop - start for start, stop in layout.bounds]
     return moments, layout, kept
 
@@ -175,18 +203,23 @@ def _run_in_process(
     threads: int | None,
     trajectories: str | Path | None,
     progress: Progress | None,
-) -> tuple[list[ChunkMoments], Histogram]:
+) -> tuple[MomentsMerger, Histogram]:
     chunks = settings.chunks()
-    threads = max(1, min(threads or os.cpu_count() or 1, len(chunks)))
+    wanted = threads or os.cpu_count() or 1
+    threads = max(1, min(wanted, len(chunks)))
+    # A core the chunks leave idle overlaps each chunk's months with their summaries (from a
+    # few thousand trajectories up: below, handing months over costs more than it saves).
+    pipelined = wanted > threads and settings.samples >= PIPELINE_THRESHOLD
     histograms = [Histogram() for _ in range(threads)]
     free = deque(histograms)
     writer = TrajectoryWriter(trajectories, case) if trajectories is not None else None
-    parts: list[ChunkMoments] = []
+    parts = MomentsMerger()
 
     def work(chunk_index: int, rows: int) -> tuple[ChunkMoments, ChunkLayout, Any]:
         histogram = free.popleft()
         try:
-            return summarize_chunk(case, settings, chunk_index, rows, histogram, writer is not None)
+            return summarize_chunk(case, settings, chunk_index, rows, histogram,
+                                   writer is not None, pipelined)
         finally:
             free.append(histogram)
 
@@ -216,14 +249,14 @@ def _run_in_process(
 
 def _collect(
     item: tuple[int, Future[Any]],
-    parts: list[ChunkMoments],
+    parts: MomentsMerger,
     writer: TrajectoryWriter | None,
     settings: RunSettings,
     progress: Progress | None,
 ) -> None:
     chunk_index, future = item
     moments, layout, kept = future.result()
-    parts.append(moments)
+    parts.add(moments)
     if writer is not None:
         writer.write(chunk_index * settings.chunk_size, layout, kept)
     if progress is not None:
@@ -236,12 +269,17 @@ PROCESS_THRESHOLD = 4
 _FORKED_CASE: Case | None = None
 
 
-def _forking_pays(settings: RunSettings) -> bool:
+def _forking_pays(case: Case, settings: RunSettings) -> bool:
     """Fork only where it is safe and worth it: a POSIX fork, several cores, enough chunks,
-    and no other Python thread that could hold a lock the child would inherit locked."""
+    no other Python thread that could hold a lock the child would inherit locked, and a case
+    that runs on the NumPy closures (a compiled kernel releases the GIL: threads scale)."""
     import multiprocessing
     import threading
 
+    from yubi.engine.compiled import kernel_for
+
+    if kernel_for(case) is not None:
+        return False
     cores = os.cpu_count() or 1
     can_fork = "fork" in multiprocessing.get_all_start_methods()
     alone = threading.active_count() == 1
@@ -250,7 +288,7 @@ def _forking_pays(settings: RunSettings) -> bool:
 
 def _run_on_processes(
     case: Case, settings: RunSettings, progress: Progress | None
-) -> tuple[list[ChunkMoments], Histogram]:
+) -> tuple[MomentsMerger, Histogram]:
     """Chunks on forked processes; they inherit the compiled case (closures do not pickle)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -289,14 +327,15 @@ def _forked_task(
 
 def _gather(
     futures: Sequence[Any], as_completed: Callable[..., Iterable[Any]], progress: Progress | None
-) -> tuple[list[ChunkMoments], Histogram]:
+) -> tuple[MomentsMerger, Histogram]:
     """Collect (chunk moments, histogram) from tasks in completion order; merging is
-    order-free for histograms and re-sorted by chunk for moments."""
-    parts: list[ChunkMoments] = []
+    order-free for histograms and folded in chunk order for moments."""
+    parts = MomentsMerger()
     total = Histogram()
     for future in as_completed(futures):
         moments, histogram = future.result()
-        parts.extend(moments)
+        for part in moments:
+            parts.add(part)
         total.add(histogram)
         if progress is not None:
             progress(sum(int(m.count.sum()) for m in moments))
@@ -310,7 +349,7 @@ def _run_on_dask(
     workers: int | None,
     scheduler: str | None,
     progress: Progress | None,
-) -> tuple[list[ChunkMoments], Histogram]:
+) -> tuple[MomentsMerger, Histogram]:
     try:
         from distributed import Client, LocalCluster, as_completed
     except ImportError as error:  # pragma: no cover - a dependency
@@ -330,7 +369,8 @@ def _run_on_dask(
                                dashboard_address=None, silence_logs=40)
         client = Client(cluster)
     try:
-        groups = _groups(chunks, tasks=max(count * 2, 1))
+        # One task per worker: each reduces its chunks into one histogram before shipping it.
+        groups = _groups(chunks, tasks=max(count, 1))
         changes = {c.key: c.value for c in case.changes}
         futures = [
             client.submit(_dask_task, raw, case.path, priors, settings, group, changes,

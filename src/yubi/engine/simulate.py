@@ -18,8 +18,11 @@ from numpy.typing import NDArray
 from yubi.case.expressions import RNG_KEY, SIZE_KEY
 from yubi.case.model import ACTIVE_KEY, SCENARIO_KEY, Case, Definition, Variable
 from yubi.engine.checks import check_hazard, check_outputs
+from yubi.errors import CaseError
 
-__all__ = ["ChunkLayout", "MonthCallback", "layout_of", "run_chunk", "scenario_of"]
+__all__ = [
+    "ChunkLayout", "MonthCallback", "Trajectories", "layout_of", "run_chunk", "scenario_of",
+]
 
 FloatArray = NDArray[np.float64]
 #: Receives the month index and the outputs (outputs × trajectories, declared units).
@@ -59,6 +62,9 @@ def run_chunk(
     layout: ChunkLayout,
     rng: np.random.Generator,
     on_month: MonthCallback,
+    *,
+    compiled: bool = True,
+    pipelined: bool = False,
 ) -> None:
     """Simulate the trajectories of one design and report every month's outputs.
 
@@ -75,8 +81,38 @@ def run_chunk(
     on_month
         Called once per month with the outputs in their declared units, trajectories in
         the layout's (scenario-sorted) order.
+    compiled
+        Run the case's fused kernel (:mod:`yubi.engine.compiled`) when it has one; ``False``
+        runs the NumPy closures, the reference the tests compare the kernel with.
+    pipelined
+        Report month m on a helper thread while month m + 1 is computed (compiled kernels
+        only); ``on_month`` is still called in month order, one call at a time.
     """
-    _Trajectories(case, design[layout.order], layout, rng).run(on_month)
+    trajectories = Trajectories(case, design[layout.order], layout, rng)
+    if compiled:
+        from yubi.engine.compiled import KernelCheckFailed, kernel_for, run_compiled
+
+        kernel = kernel_for(case)
+        if kernel is not None:
+            state = rng.bit_generator.state
+            try:
+                run_compiled(kernel, trajectories, on_month, pipelined)
+            except KernelCheckFailed as failed:
+                rng.bit_generator.state = state
+                _explain(case, design, layout, rng, failed.month)
+            return
+    trajectories.run(on_month)
+
+
+def _explain(case: Case, design: FloatArray, layout: ChunkLayout, rng: np.random.Generator,
+             month: int) -> None:
+    """Re-run a chunk whose kernel failed a check on the reference path, whose checks name
+    the expression, the month and the scenario; raise a plainer error if they pass."""
+    Trajectories(case, design[layout.order], layout, rng).run(lambda _month, _outputs: None)
+    raise CaseError(
+        f"a hazard outside [0, 1] or an output that is not a finite number in month "
+        f"{case.months[month]} (a division by zero, or log of a negative number?)"
+    )
 
 
 def layout_of(case: Case, design: FloatArray) -> ChunkLayout:
@@ -89,7 +125,7 @@ def layout_of(case: Case, design: FloatArray) -> ChunkLayout:
     return ChunkLayout(order, scenario, bounds)
 
 
-class _Trajectories:
+class Trajectories:
     """The state of one chunk's trajectories while months advance."""
 
     def __init__(
@@ -133,7 +169,8 @@ class _Trajectories:
                 active[scenario.index] &= month >= self.start_month[scenario.index]
         return active
 
-    def run(self, on_month: MonthCallback) -> None:
+    def prepare(self) -> None:
+        """Month 0's state: static values, events not yet happened, stocks' initial values."""
         env = self.env
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             for variable in self.case.variables:
@@ -146,6 +183,12 @@ class _Trajectories:
             for stock in self.case.stocks:
                 initial = stock.initial.evaluate(env)
                 env[stock.name] = np.broadcast_to(np.asarray(initial, np.float64), (self.size,))
+
+    def run(self, on_month: MonthCallback) -> None:
+        """Every month with the NumPy closures (the reference semantics)."""
+        self.prepare()
+        env = self.env
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             outputs = np.empty((len(self.case.outputs), self.size))
             for month in range(len(self.case.months)):
                 self._step(month)
@@ -190,6 +233,10 @@ class _Trajectories:
         if isinstance(value, np.ndarray) and value.dtype != np.float64:
             return value.astype(np.float64)
         return value
+
+    def definition(self, variable: Variable, key: int) -> Any:
+        """A constant or drawn definition (base: ``key`` -1, else the override's scenario)."""
+        return self._definition(variable, key, variable.overrides.get(key, variable.base))
 
     def _definition(self, variable: Variable, key: int, definition: Definition) -> Any:
         if definition.expression is not None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,6 +35,8 @@ __all__ = [
     "ChunkMoments",
     "Histogram",
     "MergedSummary",
+    "MomentsMerger",
+    "ThresholdArrays",
     "ThresholdSpec",
     "merge",
     "summarize_month",
@@ -44,13 +47,13 @@ RELATIVE_ERROR = 2.0 ** -(SUB_BUCKET_BITS + 1)
 _MIN_EXPONENT = -20
 _MAX_EXPONENT = 60
 SMALLEST_MAGNITUDE = 2.0**_MIN_EXPONENT
-_SHIFT = 52 - SUB_BUCKET_BITS
-_BITS_OFFSET = (1023 + _MIN_EXPONENT) << SUB_BUCKET_BITS
+SHIFT = 52 - SUB_BUCKET_BITS
+BITS_OFFSET = (1023 + _MIN_EXPONENT) << SUB_BUCKET_BITS
 #: Buckets per sign; the zero bucket sits between the negative and positive halves.
 _PER_SIGN = (_MAX_EXPONENT - _MIN_EXPONENT) << SUB_BUCKET_BITS
 BUCKETS = 2 * _PER_SIGN + 1
-_ZERO = _PER_SIGN
-_MAGNITUDE_BITS = np.int64(0x7FFF_FFFF_FFFF_FFFF)
+ZERO_BUCKET = _PER_SIGN
+MAGNITUDE_MASK = 0x7FFF_FFFF_FFFF_FFFF
 #: The probabilities reported for every series.
 PROBABILITIES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
@@ -84,64 +87,100 @@ class ChunkMoments:
 class Histogram:
     """Bucket counts per series (month, output, scenario), each a window of buckets.
 
-    A series only fills the buckets between its minimum and maximum, so each keeps
-    ``(first bucket, counts)`` and widens the window when a chunk reaches further. Memory is
-    proportional to the spread of the values, not to the number of possible buckets.
+    A series only fills the buckets between its minimum and maximum, so each keeps a window
+    at ``offset`` in one shared *pool* of counts, widened when a chunk reaches further; a
+    series that has only ever held two buckets (0/1 indicators) keeps their counts in its
+    ``table`` row instead. Memory is proportional to the spread of the values, not to the
+    number of possible buckets; zeros are counted apart, so that a window spans only the
+    non-zero values. Series ``(m, o, s)`` is row ``(m * outputs + o) * scenarios
+    + s``; the compiled loops of :mod:`yubi.engine.kernels` fill and merge it.
     """
 
     def __init__(self) -> None:
-        self.windows: dict[tuple[int, int, int], tuple[int, IntArray]] = {}
+        self.shape: tuple[int, int, int] | None = None
+        self.table = np.zeros((0, 8), dtype=np.int64)
+        self.pool = np.zeros(0, dtype=np.int64)
+        self.used = np.zeros(1, dtype=np.int64)
 
-    def add_counts(self, series: tuple[int, int, int], first: int, counts: IntArray) -> None:
-        """Add ``counts`` of buckets ``first, first + 1, ...`` to one series."""
-        current = self.windows.get(series)
-        if current is None:
-            self.windows[series] = (first, counts.astype(np.int64))
+    def ensure(self, shape: tuple[int, int, int]) -> None:
+        """Size the series for (months, outputs, scenarios) on first use."""
+        if self.shape == shape:
             return
-        start, existing = current
-        low = min(start, first)
-        high = max(start + existing.size, first + counts.size)
-        if low != start or high != start + existing.size:
-            widened = np.zeros(high - low, dtype=np.int64)
-            widened[start - low : start - low + existing.size] = existing
-            start, existing = low, widened
-            self.windows[series] = (start, existing)
-        existing[first - start : first - start + counts.size] += counts
+        if self.shape is not None:
+            raise ValueError(f"histogram of shape {self.shape} cannot take {shape}")
+        series = shape[0] * shape[1] * shape[2]
+        self.shape = shape
+        self.table = np.full((series, 8), -1, dtype=np.int64)
+        self.table[:, 7] = 0  # zeros are counted (kernels.ZEROS)
+        self.pool = np.zeros(max(series * 256, 4096), dtype=np.int64)
 
     def add(self, other: Histogram) -> None:
-        for series, (first, counts) in other.windows.items():
-            self.add_counts(series, first, counts)
+        """Add ``other``'s counts (integers: exact and order-free)."""
+        if other.shape is None:
+            return
+        from yubi.engine import kernels
+
+        self.ensure(other.shape)
+        self.pool = kernels.add_histogram(self.table, self.pool, self.used, other.table,
+                                          other.pool)
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickle only the live windows (widening leaves old copies in the pool)."""
+        state = dict(self.__dict__)
+        if self.shape is not None:
+            from yubi.engine import kernels
+
+            table = self.table.copy()
+            state["pool"] = kernels.compact(table, self.pool)
+            state["table"] = table
+            state["used"] = np.array([state["pool"].size], dtype=np.int64)
+        return state
 
 
-def bucket_index(block: FloatArray, *, has_negatives: bool = True) -> IntArray:
-    """Histogram bucket of every value in ``block`` (any shape), monotone in the value."""
-    position = np.bitwise_and(block.view(np.int64), _MAGNITUDE_BITS)
-    np.right_shift(position, _SHIFT, out=position)
-    np.subtract(position, _BITS_OFFSET - _ZERO - 1, out=position)
+def bucket_index(block: FloatArray) -> IntArray:
+    """Histogram bucket of every value in ``block`` (any shape), monotone in the value.
+
+    The NumPy statement of what the compiled :func:`yubi.engine.kernels.bucket` computes.
+    """
+    position = np.bitwise_and(block.view(np.int64), np.int64(MAGNITUDE_MASK))
+    np.right_shift(position, SHIFT, out=position)
+    np.subtract(position, BITS_OFFSET - ZERO_BUCKET - 1, out=position)
     # Below the smallest magnitude → the zero bucket; beyond the largest → the last bucket.
-    np.clip(position, _ZERO, BUCKETS - 1, out=position)
-    if has_negatives:
-        negative = block < 0
-        if negative.any():
-            mirrored = 2 * _ZERO - position
-            position = np.where(negative, mirrored, position)
-    return position
+    np.clip(position, ZERO_BUCKET, BUCKETS - 1, out=position)
+    return np.where(block < 0, 2 * ZERO_BUCKET - position, position)
 
 
 def bucket_values() -> FloatArray:
     """The representative (midpoint) value of every bucket."""
     positions = np.arange(_PER_SIGN, dtype=np.int64)
-    lower = ((positions + _BITS_OFFSET) << _SHIFT).view(np.float64)
-    upper = ((positions + 1 + _BITS_OFFSET) << _SHIFT).view(np.float64)
+    lower = ((positions + BITS_OFFSET) << SHIFT).view(np.float64)
+    upper = ((positions + 1 + BITS_OFFSET) << SHIFT).view(np.float64)
     middle = (lower + upper) / 2
     return np.concatenate([-middle[::-1], [0.0], middle])
+
+
+@dataclass(frozen=True)
+class ThresholdArrays:
+    """Threshold specs as the arrays the compiled summary reads; build once per case."""
+
+    output: IntArray
+    value: FloatArray
+    above: NDArray[np.bool_]
+
+    @classmethod
+    def of(cls, thresholds: Sequence[ThresholdSpec]) -> ThresholdArrays:
+        return cls(
+            np.array([t.output for t in thresholds], dtype=np.int64),
+            np.array([t.value for t in thresholds], dtype=np.float64),
+            np.array([t.above for t in thresholds], dtype=np.bool_),
+        )
 
 
 def summarize_month(
     month: int,
     block: FloatArray,
-    bounds: Sequence[tuple[int, int]],
-    thresholds: Sequence[ThresholdSpec],
+    bounds: Sequence[tuple[int, int]] | IntArray,
+    thresholds: Sequence[ThresholdSpec] | ThresholdArrays,
     moments: ChunkMoments,
     histogram: Histogram,
 ) -> None:
@@ -153,121 +192,22 @@ def summarize_month(
         Output values, shape (outputs, trajectories), trajectories sorted by scenario.
     bounds
         ``(start, stop)`` columns of each scenario in ``block``.
+    thresholds
+        The case's thresholds, preferably as :class:`ThresholdArrays` built once.
     """
-    extremes: list[tuple[FloatArray, FloatArray, FloatArray] | None] = []
-    for scenario, (start, stop) in enumerate(bounds):
-        if stop == start:
-            extremes.append(None)
-            continue
-        part = block[:, start:stop]
-        total = part.sum(axis=1)
-        mean = total / (stop - start)
-        deviation = part - mean[:, None]
-        moments.mean[month, :, scenario] = mean
-        moments.m2[month, :, scenario] = np.einsum("ij,ij->i", deviation, deviation)
-        lowest, highest = part.min(axis=1), part.max(axis=1)
-        moments.minimum[month, :, scenario] = lowest
-        moments.maximum[month, :, scenario] = highest
-        if thresholds:
-            moments.exceed[month, :, scenario] = _exceedances(part, lowest, highest, thresholds)
-        extremes.append((lowest, highest, total))
-    # Once an output shows a fractional value it is not integer-valued; stop checking it.
-    for output in np.flatnonzero(moments.integer):
-        row = block[output]
-        moments.integer[output] = bool((row == np.floor(row)).all())
-    # Whole numbers at most one apart (0/1 indicators, constants) are counted from their sum;
-    # the others go through the bucket index.
-    indexed = np.zeros(block.shape[0], dtype=bool)
-    for scenario, extreme in enumerate(extremes):
-        if extreme is not None:
-            lowest, highest, total = extreme
-            two_valued = moments.integer & (highest - lowest <= 1)
-            _count_two_valued(month, scenario, bounds[scenario], extreme, two_valued, histogram)
-            indexed |= ~two_valued
-    rows = np.flatnonzero(indexed)
-    if rows.size == 0:
-        return
-    has_negatives = bool((moments.minimum[month, rows] < 0).any())
-    index = bucket_index(block if rows.size == block.shape[0] else block[rows],
-                         has_negatives=has_negatives)
-    for scenario, (start, stop) in enumerate(bounds):
-        extreme = extremes[scenario]
-        if extreme is not None:
-            lowest, highest, _ = extreme
-            _count_buckets(index[:, start:stop], rows, lowest[rows], highest[rows], month,
-                           scenario, histogram)
+    from yubi.engine import kernels
 
-
-def _count_two_valued(
-    month: int,
-    scenario: int,
-    bounds: tuple[int, int],
-    extreme: tuple[FloatArray, FloatArray, FloatArray],
-    two_valued: NDArray[np.bool_],
-    histogram: Histogram,
-) -> None:
-    """Buckets of outputs whose values are ``lowest`` or ``lowest + 1``: the sum tells how
-    many are high (exactly, for the whole numbers below 2^53 that such outputs hold)."""
-    outputs = np.flatnonzero(two_valued)
-    if outputs.size == 0:
-        return
-    lowest, highest, total = (values[outputs] for values in extreme)
-    size = bounds[1] - bounds[0]
-    low_buckets, high_buckets = bucket_index(lowest), bucket_index(highest)
-    highs = np.round(total - size * lowest).astype(np.int64)
-    for k, output in enumerate(outputs):
-        low_bucket, high_bucket = int(low_buckets[k]), int(high_buckets[k])
-        counts = np.zeros(high_bucket - low_bucket + 1, dtype=np.int64)
-        high = int(highs[k]) if high_bucket > low_bucket else 0
-        counts[0] += size - high
-        counts[-1] += high
-        histogram.add_counts((month, int(output), scenario), low_bucket, counts)
-
-
-def _exceedances(
-    part: FloatArray, lowest: FloatArray, highest: FloatArray,
-    thresholds: Sequence[ThresholdSpec],
-) -> IntArray:
-    """How many values of each threshold's output lie beyond it. A threshold outside the
-    output's range in this slice is decided by the extremes, without a pass over the values."""
-    size = part.shape[1]
-    counts = np.zeros(len(thresholds), dtype=np.int64)
-    for k, threshold in enumerate(thresholds):
-        low, high, level = lowest[threshold.output], highest[threshold.output], threshold.value
-        if threshold.above:
-            if level < low or level >= high:
-                counts[k] = size if level < low else 0
-            else:
-                counts[k] = np.count_nonzero(part[threshold.output] > level)
-        elif level > high or level <= low:
-            counts[k] = size if level > high else 0
-        else:
-            counts[k] = np.count_nonzero(part[threshold.output] < level)
-    return counts
-
-
-def _count_buckets(
-    index: IntArray,
-    rows: IntArray,
-    lowest: FloatArray,
-    highest: FloatArray,
-    month: int,
-    scenario: int,
-    histogram: Histogram,
-) -> None:
-    """One bincount for the indexed outputs of a scenario: each output's buckets, shifted to
-    start at its lowest bucket, laid end to end. Buckets are monotone in the value, so the
-    extreme values give the extreme buckets."""
-    first = bucket_index(lowest)
-    widths = bucket_index(highest) - first + 1
-    offsets = np.concatenate([[0], np.cumsum(widths)[:-1]])
-    index += (offsets - first)[:, None]
-    counts = np.bincount(index.ravel(), minlength=int(widths.sum()))
-    for position, output in enumerate(rows):
-        start, width = int(offsets[position]), int(widths[position])
-        histogram.add_counts(
-            (month, int(output), scenario), int(first[position]), counts[start : start + width]
-        )
+    if not isinstance(thresholds, ThresholdArrays):
+        thresholds = ThresholdArrays.of(thresholds)
+    edges = np.asarray(bounds, dtype=np.int64).reshape(-1, 2)
+    months, outputs, scenarios = moments.mean.shape
+    histogram.ensure((months, outputs, scenarios))
+    histogram.pool = kernels.summarize_block(
+        np.ascontiguousarray(block), np.ascontiguousarray(edges[:, 0]),
+        np.ascontiguousarray(edges[:, 1]), month, thresholds.output, thresholds.value,
+        thresholds.above, moments.integer, moments.mean, moments.m2, moments.minimum,
+        moments.maximum, moments.exceed, histogram.table, histogram.pool, histogram.used,
+    )
 
 
 @dataclass
@@ -284,24 +224,63 @@ class MergedSummary:
     integer: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
 
-def merge(parts: Sequence[ChunkMoments], histogram: Histogram) -> MergedSummary:
-    """Merge chunk statistics in chunk order, then add the overall column."""
-    ordered = sorted(parts, key=lambda part: part.chunk_index)
-    first = ordered[0]
-    count = np.zeros_like(first.count)
-    mean = np.zeros_like(first.mean)
-    m2 = np.zeros_like(first.m2)
-    minimum = np.full_like(first.minimum, np.inf)
-    maximum = np.full_like(first.maximum, -np.inf)
-    exceed = np.zeros_like(first.exceed)
-    integer = np.ones_like(first.integer)
-    for part in ordered:
-        mean, m2, count = _chan(count, mean, m2, part.count, part.mean, part.m2)
+class MomentsMerger:
+    """Folds chunk moments in chunk order (0, 1, 2, ...) as they arrive, in any order: a chunk
+    that comes early waits for its predecessors, so memory stays flat however many chunks a
+    run has, and the sums are the same as merging the whole list at once."""
+
+    def __init__(self) -> None:
+        self.next_chunk = 0
+        self.waiting: dict[int, ChunkMoments] = {}
+        self.count: IntArray | None = None
+        self.mean = self.m2 = self.minimum = self.maximum = np.zeros(0)
+        self.exceed = np.zeros(0, dtype=np.int64)
+        self.integer = np.zeros(0, dtype=bool)
+
+    def add(self, part: ChunkMoments) -> None:
+        self.waiting[part.chunk_index] = part
+        while self.next_chunk in self.waiting:
+            self._fold(self.waiting.pop(self.next_chunk))
+            self.next_chunk += 1
+
+    def _fold(self, part: ChunkMoments) -> None:
+        if self.count is None:
+            self.count = np.zeros_like(part.count)
+            self.mean, self.m2 = np.zeros_like(part.mean), np.zeros_like(part.m2)
+            self.minimum = np.full_like(part.minimum, np.inf)
+            self.maximum = np.full_like(part.maximum, -np.inf)
+            self.exceed = np.zeros_like(part.exceed)
+            self.integer = np.ones_like(part.integer)
+        self.mean, self.m2, self.count = _chan(self.count, self.mean, self.m2, part.count,
+                                               part.mean, part.m2)
         present = part.count > 0
-        minimum[..., present] = np.minimum(minimum[..., present], part.minimum[..., present])
-        maximum[..., present] = np.maximum(maximum[..., present], part.maximum[..., present])
-        exceed += part.exceed
-        integer &= part.integer
+        self.minimum[..., present] = np.minimum(self.minimum[..., present],
+                                                part.minimum[..., present])
+        self.maximum[..., present] = np.maximum(self.maximum[..., present],
+                                                part.maximum[..., present])
+        self.exceed += part.exceed
+        self.integer &= part.integer
+
+    def finish(self, histogram: Histogram) -> MergedSummary:
+        """The run's summary: every chunk must have arrived."""
+        if self.waiting or self.count is None:
+            raise ValueError(f"chunks missing before {sorted(self.waiting) or 'the first'}")
+        return _summary(self.count, self.mean, self.m2, self.minimum, self.maximum, self.exceed,
+                        self.integer, histogram)
+
+
+def merge(parts: Sequence[ChunkMoments], histogram: Histogram) -> MergedSummary:
+    """Merge chunk statistics (chunks 0, 1, ... in any order), then add the overall column."""
+    merger = MomentsMerger()
+    for part in parts:
+        merger.add(part)
+    return merger.finish(histogram)
+
+
+def _summary(
+    count: IntArray, mean: FloatArray, m2: FloatArray, minimum: FloatArray,
+    maximum: FloatArray, exceed: IntArray, integer: NDArray[np.bool_], histogram: Histogram,
+) -> MergedSummary:
     overall = _overall(count, mean, m2)
     count_all = np.append(count, count.sum())
     mean_all = np.concatenate([mean, overall[0][..., None]], axis=-1)
@@ -374,53 +353,17 @@ def _quantiles(
     count, minimum, maximum
         Per slot, overall included: (scenarios + 1,) and (months, outputs, scenarios + 1).
     """
+    from yubi.engine import kernels
+
     months, outputs, slots = minimum.shape
-    scenarios = slots - 1
-    stride = int(count.max()) + 1
-    row_ids, firsts, windows = [], [], []
-    for month in range(months):
-        for output in range(outputs):
-            overall = Histogram()
-            for scenario in range(scenarios):
-                window = histogram.windows.get((month, output, scenario))
-                if window is not None:
-                    row_ids.append((month * outputs + output) * slots + scenario)
-                    firsts.append(window[0])
-                    windows.append(window[1])
-                    overall.add_counts((0, 0, 0), *window)
-            if overall.windows:
-                first, counts = overall.windows[(0, 0, 0)]
-                row_ids.append((month * outputs + output) * slots + scenarios)
-                firsts.append(first)
-                windows.append(counts)
-    result = np.full((months, outputs, slots, len(PROBABILITIES)), np.nan)
-    if not windows:
-        return result
-    # All windows end to end; only non-empty buckets matter for ranks, so keep just those
-    # (a 0/1 output's window spans thousands of empty buckets between 0 and 1).
-    lengths = np.array([window.size for window in windows])
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    flat = np.concatenate(windows)
-    filled = np.flatnonzero(flat)
-    owner = np.searchsorted(starts, filled, side="right") - 1
-    totals = np.add.reduceat(flat, starts)
-    before = np.concatenate([[0], np.cumsum(totals)[:-1]])
-    within = np.cumsum(flat[filled]) - before[owner]
-    all_keys = np.array(row_ids)[owner] * stride + within
-    all_values = bucket_values()[np.array(firsts)[owner] + filled - starts[owner]]
-    rows = np.arange(months * outputs * slots).reshape(months, outputs, slots)
-    available = np.maximum(count - 1, 0).astype(np.float64)
-    integer_series = np.broadcast_to(integer[None, :, None], minimum.shape)
-    for k, probability in enumerate(PROBABILITIES):
-        rank = np.broadcast_to(probability * available, (months, outputs, slots))
-        low_rank, high_rank = np.floor(rank), np.ceil(rank)
-        ends = []
-        for wanted in (low_rank, high_rank):
-            entry = np.searchsorted(all_keys, rows * stride + wanted.astype(np.int64), side="right")
-            value = np.clip(all_values[np.minimum(entry, all_values.size - 1)], minimum, maximum)
-            exact = integer_series & (np.abs(value) < 128)
-            ends.append(np.where(exact, np.round(value), value))
-        low, high = ends
-        result[..., k] = low + (rank - low_rank) * (high - low)
-    result[:, :, count == 0, :] = np.nan
-    return result
+    if histogram.shape is None:
+        return np.full((months, outputs, slots, len(PROBABILITIES)), np.nan)
+    return kernels.quantiles(
+        histogram.table, histogram.pool, count, minimum, maximum, integer,
+        np.array(PROBABILITIES), _bucket_values(),
+    )
+
+
+@lru_cache(maxsize=1)
+def _bucket_values() -> FloatArray:
+    return bucket_values()

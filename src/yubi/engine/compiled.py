@@ -1,0 +1,205 @@
+"""Running chunks on a case's fused kernel: generation, the on-disk cache, and feeding it.
+
+A case's kernel (:mod:`yubi.engine.codegen`) is keyed by its structure. The first run of a
+structure writes the generated module to the kernel cache folder (``$YUBI_KERNEL_CACHE``, or
+the user cache folder's ``yubi/kernels``) and numba compiles it, caching the machine code
+beside it; later processes load that code instead of compiling, and a what-if that changes
+values only (quantities, priors) finds the kernel already in memory. The module written
+there is generated from checked syntax trees; no case text is in it.
+
+Set ``YUBI_KERNEL=off`` to run every case on the NumPy closures instead.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import tempfile
+import threading
+import time
+import weakref
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from yubi.case.model import Case
+from yubi.engine.codegen import KernelPlan, UnsupportedError, plan_kernel
+from yubi.engine.simulate import MonthCallback, Trajectories
+from yubi.errors import CaseError
+
+__all__ = [
+    "Kernel", "KernelCheckFailed", "cache_folder", "compile_seconds", "kernel_for", "run_compiled",
+]
+
+
+@dataclass(frozen=True)
+class KernelCheckFailed(Exception):
+    """The kernel saw a hazard outside [0, 1] or a non-finite output in ``month``.
+
+    The kernel only notices; :func:`yubi.engine.simulate.run_chunk` re-runs the chunk on the
+    reference path, whose checks name the expression, the month and the scenario."""
+
+    def __init__(self, month: int) -> None:
+        super().__init__(month)
+        self.month = month
+
+
+class Kernel:
+    """A loaded kernel module and the plan that feeds it."""
+
+    plan: KernelPlan
+    module: ModuleType
+
+
+_LOCK = threading.Lock()
+_MODULES: dict[str, ModuleType] = {}
+_PLANS: dict[int, tuple[weakref.ref[Case], Kernel | None]] = {}
+#: Seconds each kernel (by key) took to compile or load from disk on its first call.
+compile_seconds: dict[str, float] = {}
+
+
+def cache_folder() -> Path:
+    """Where generated kernels and numba's compiled code are kept."""
+    configured = os.environ.get("YUBI_KERNEL_CACHE")
+    if configured:
+        return Path(configured)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("yubi")) / "kernels"
+
+
+def kernel_for(case: Case) -> Kernel | None:
+    """The compiled kernel of ``case``, or ``None`` when it runs on the NumPy closures."""
+    if os.environ.get("YUBI_KERNEL", "").lower() in ("off", "0", "numpy"):
+        return None
+    with _LOCK:
+        known = _PLANS.get(id(case))
+        if known is not None and known[0]() is case:
+            return known[1]
+        try:
+            plan = plan_kernel(case)
+        except UnsupportedError:
+            kernel = None
+        else:
+            kernel = Kernel(plan, _load(plan))
+        _PLANS[id(case)] = (weakref.ref(case), kernel)
+        weakref.finalize(case, _PLANS.pop, id(case), None)
+        return kernel
+
+
+def _load(plan: KernelPlan) -> ModuleType:
+    module = _MODULES.get(plan.key)
+    if module is not None:
+        return module
+    name = f"yubi_kernel_{plan.key[:24]}"
+    path = _write(plan, name)
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    # numba's disk cache finds a function's module again by name.
+    sys.modules[name] = module
+    spec.loader.exec_module(module)  # our generated source (see the module notes)
+    _MODULES[plan.key] = module
+    return module
+
+
+def _write(plan: KernelPlan, name: str) -> Path:
+    """The kernel's file in the cache folder (written once; same key, same text)."""
+    for folder in (cache_folder(), Path(tempfile.gettempdir()) / "yubi-kernels"):
+        path = folder / f"{name}.py"
+        try:
+            if path.exists() and path.read_text(encoding="utf-8") == plan.source:
+                return path
+            folder.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
+            with os.fdopen(handle, "w", encoding="utf-8") as file:
+                file.write(plan.source)
+            os.replace(temporary, path)
+            return path
+        except OSError:
+            continue
+    raise OSError("no writable folder for compiled kernels; set YUBI_KERNEL_CACHE")
+
+
+def run_compiled(
+    kernel: Kernel, trajectories: Trajectories, on_month: MonthCallback, pipelined: bool = False
+) -> None:
+    """Every month of one chunk on ``kernel``; reports outputs as :func:`run_chunk` does.
+
+    ``pipelined`` overlaps computing a month with reporting the previous one (for runs that
+    leave a core idle, such as one chunk on two cores)."""
+    case = trajectories.case
+    trajectories.prepare()
+    size = trajectories.size
+    static = _static(kernel.plan, trajectories)
+    # Trajectory-major: one trajectory's values are adjacent in memory.
+    stocks = np.empty((size, len(case.stocks)))
+    for k, name in enumerate(kernel.plan.stocks):
+        stocks[:, k] = trajectories.env[name]
+    events = np.zeros((size, len(case.events)))
+    module = kernel.module
+    states = np.empty(size, dtype=np.uint64)
+    # Drawn after prepare(): static random draws came first from the same generator.
+    module.seed_states(np.uint64(trajectories.rng.bit_generator.random_raw()), states)
+    flags = np.zeros(3, dtype=np.int64)
+    scenarios = np.ascontiguousarray(trajectories.env["__scenario__"])
+    # Two output buffers: with ``pipelined``, month m is summarized on a helper thread while
+    # month m + 1 is computed (both release the GIL); the summaries still see the months in
+    # order, one at a time, so the numbers are the same.
+    buffers = [np.empty((len(case.outputs), size)) for _ in range(2 if pipelined else 1)]
+    pending: Future[None] | None = None
+    try:
+        for month in range(len(case.months)):
+            out = buffers[month % len(buffers)]
+            started = time.perf_counter() if kernel.plan.key not in compile_seconds else None
+            module.step(float(month), static, scenarios, stocks, events, states, out, flags)
+            if started is not None:
+                compile_seconds.setdefault(kernel.plan.key, time.perf_counter() - started)
+            if flags[1]:
+                raise CaseError("poisson() got an impossible argument (not a number, or too "
+                                "large)")
+            if flags[0] or flags[2]:
+                raise KernelCheckFailed(month)
+            if pending is not None:
+                pending.result()
+            if pipelined:
+                pending = _helper().submit(on_month, month, out)
+            else:
+                on_month(month, out)
+    finally:
+        if pending is not None:
+            pending.result()
+
+
+_HELPER: ThreadPoolExecutor | None = None
+
+
+def _helper() -> ThreadPoolExecutor:
+    """One long-lived thread that summarizes months while the next is computed."""
+    global _HELPER
+    with _LOCK:
+        if _HELPER is None:
+            _HELPER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="yubi-months")
+        return _HELPER
+
+
+def _static(plan: KernelPlan, trajectories: Trajectories) -> np.ndarray:
+    """The chunk's ``static`` matrix: one row per value the kernel reads as fixed."""
+    case = trajectories.case
+    variables = {variable.name: variable for variable in case.variables}
+    static = np.empty((trajectories.size, len(plan.rows)))
+    for index, row in enumerate(plan.rows):
+        value: Any
+        if row.kind == "variable":
+            value = trajectories.env[row.name]
+        elif row.kind == "definition":
+            value = trajectories.definition(variables[row.name], row.scenario)
+        else:
+            value = trajectories.start_month[case.scenario(row.name).index]
+        static[:, index] = value
+    return static

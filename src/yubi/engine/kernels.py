@@ -1,0 +1,618 @@
+"""Compiled loops of the streaming summaries (numba): one call per month of a chunk.
+
+Imported lazily, only when a run summarizes (``import yubi`` stays light). The layout of the
+histogram buckets and the accuracy contract are documented in :mod:`yubi.engine.summary`;
+this module only makes them fast:
+
+* a first pass per (output, scenario) computes the sum and the extremes, which fix the
+  series' window of buckets in the histogram *pool*;
+* an output whose values are two whole numbers at most one apart (0/1 indicators,
+  constants) stops there: the sum says how many are high, and gives the variance;
+* otherwise a second pass sums squared deviations from the exact slice mean (two-pass
+  variance) and counts each value's bucket (from the float's bits: no ``log``) in place;
+* threshold counts pass over the values only when the threshold lies inside the slice's range.
+
+The pool holds every series' window end to end (``first``, ``width``, ``offset`` per series),
+so folding a chunk into a histogram and merging histograms never goes through Python objects
+per series. Everything is compiled once and cached on disk by numba (``cache=True``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+from yubi.engine.summary import (
+    BITS_OFFSET,
+    BUCKETS,
+    MAGNITUDE_MASK,
+    SHIFT,
+    SMALLEST_MAGNITUDE,
+    ZERO_BUCKET,
+)
+
+_jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+#: The decorator of generated kernels (:mod:`yubi.engine.codegen`).
+jit = _jit
+
+_MASK = np.int64(MAGNITUDE_MASK)
+_SHIFT = np.int64(SHIFT)
+_OFFSET = np.int64(BITS_OFFSET - ZERO_BUCKET - 1)
+_ZERO: int = ZERO_BUCKET
+_LAST: int = BUCKETS - 1
+
+
+@_jit
+def bucket(bits: int, negative: bool) -> int:  # pragma: no cover - compiled
+    """The bucket of a float64 given its bit pattern: exponent and top mantissa bits."""
+    position = int(((bits & _MASK) >> _SHIFT) - _OFFSET)
+    if position < _ZERO:
+        position = _ZERO
+    elif position > _LAST:
+        position = _LAST
+    if negative:
+        position = 2 * _ZERO - position
+    return position
+
+
+# Columns of a histogram's ``table`` (one row per series).
+# Zeros (and magnitudes below the smallest) are counted apart from the window, which then
+# spans only the non-zero values: an output from 0 to 20,000 would otherwise hold 4,480
+# buckets, most of them the empty ones between 2^-20 and its smallest non-zero value.
+FIRST, WIDTH, OFFSET, PAIR_LOW, PAIR_HIGH, LOW_COUNT, HIGH_COUNT, ZEROS = range(8)
+TABLE_COLUMNS = 8
+_SMALLEST = SMALLEST_MAGNITUDE
+
+
+@_jit
+def _reserve(pool: np.ndarray, used: np.ndarray, extra: int) -> np.ndarray:  # pragma: no cover
+    """``pool`` with room for ``extra`` more counts (doubling, so appends are amortized)."""
+    need = used[0] + extra
+    if need <= pool.size:
+        return pool
+    grown = np.zeros(max(need, 2 * pool.size), dtype=np.int64)
+    grown[: used[0]] = pool[: used[0]]
+    return grown
+
+
+@_jit
+def _cover(
+    series: int, low: int, high: int, table: np.ndarray, pool: np.ndarray, used: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Widen ``series``' window to include buckets ``low..high``; returns the pool."""
+    row = table[series]
+    start = row[FIRST]
+    if start >= 0 and start <= low and high < start + row[WIDTH]:
+        return pool
+    if start < 0:
+        new_low, new_high = low, high + 1
+    else:
+        new_low = min(start, low)
+        new_high = max(start + row[WIDTH], high + 1)
+    size = new_high - new_low
+    pool = _reserve(pool, used, size)
+    place = used[0]
+    used[0] += size
+    pool[place : place + size] = 0
+    if start >= 0:
+        shift = place + start - new_low
+        pool[shift : shift + row[WIDTH]] = pool[row[OFFSET] : row[OFFSET] + row[WIDTH]]
+    row[FIRST], row[WIDTH], row[OFFSET] = new_low, size, place
+    return pool
+
+
+@_jit
+def _add_counts(
+    series: int, low: int, high: int, low_count: int, high_count: int, table: np.ndarray,
+    pool: np.ndarray, used: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Add counts at (at most) two buckets. While a series only ever holds two buckets they
+    are kept in its table row (a 0/1 output's window would span 2,561 empty buckets);
+    otherwise they spill into its pool window."""
+    row = table[series]
+    if row[FIRST] < 0 and row[ZEROS] == 0:
+        if row[PAIR_LOW] < 0:
+            row[PAIR_LOW], row[PAIR_HIGH] = low, high
+            row[LOW_COUNT], row[HIGH_COUNT] = low_count, high_count
+            return pool
+        buckets = np.array([row[PAIR_LOW], row[PAIR_HIGH], low, high])
+        smallest, largest = buckets.min(), buckets.max()
+        if np.all((buckets == smallest) | (buckets == largest)):
+            counts = np.zeros(2, dtype=np.int64)
+            for k, count in enumerate((row[LOW_COUNT], row[HIGH_COUNT], low_count, high_count)):
+                counts[0 if buckets[k] == smallest else 1] += count
+            row[PAIR_LOW], row[PAIR_HIGH] = smallest, largest
+            row[LOW_COUNT], row[HIGH_COUNT] = counts[0], counts[1]
+            return pool
+        pool = _spill(series, table, pool, used)
+    pool = _add_at(series, low, low_count, table, pool, used)
+    return _add_at(series, high, high_count, table, pool, used)
+
+
+@_jit
+def _add_at(
+    series: int, position: int, count: int, table: np.ndarray, pool: np.ndarray,
+    used: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Add ``count`` at one bucket: the zero column, or the (widened) window."""
+    if position == _ZERO:
+        table[series, ZEROS] += count
+        return pool
+    pool = _cover(series, position, position, table, pool, used)
+    pool[table[series, OFFSET] + position - table[series, FIRST]] += count
+    return pool
+
+
+@_jit
+def _spill(
+    series: int, table: np.ndarray, pool: np.ndarray, used: np.ndarray
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Move a series' two-bucket counts into its pool window."""
+    row = table[series]
+    if row[PAIR_LOW] < 0:
+        return pool
+    low, high = row[PAIR_LOW], row[PAIR_HIGH]
+    low_count, high_count = row[LOW_COUNT], row[HIGH_COUNT]
+    row[PAIR_LOW] = row[PAIR_HIGH] = -1
+    row[LOW_COUNT] = row[HIGH_COUNT] = 0
+    pool = _add_at(series, low, low_count, table, pool, used)
+    return _add_at(series, high, high_count, table, pool, used)
+
+
+@_jit
+def summarize_block(
+    block: np.ndarray, starts: np.ndarray, stops: np.ndarray, month: int,
+    th_output: np.ndarray, th_value: np.ndarray, th_above: np.ndarray,
+    integer: np.ndarray, mean: np.ndarray, m2: np.ndarray, minimum: np.ndarray,
+    maximum: np.ndarray, exceed: np.ndarray, table: np.ndarray, pool: np.ndarray,
+    used: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Fold one month of one chunk (``block``: outputs × trajectories, finite values, sorted
+    by scenario; scenario ``s`` is ``starts[s]:stops[s]``) into moments and the histogram."""
+    outputs = block.shape[0]
+    scenarios = starts.size
+    bits = block.view(np.int64)
+    cell = np.empty(1)
+    cell_bits = cell.view(np.int64)
+    totals = np.zeros(scenarios)
+    floors = np.zeros(scenarios)
+    ceilings = np.zeros(scenarios)
+    lows = np.zeros(scenarios)
+    highs = np.zeros(scenarios)
+    for o in range(outputs):
+        row = block[o]
+        # Pass 1, per scenario: sum and extremes; whole numbers are checked while they last.
+        whole = integer[o]
+        for s in range(scenarios):
+            total, low, high, floors[s], ceilings[s] = _sum_and_extremes(row, starts[s], stops[s])
+            if whole:
+                for t in range(starts[s], stops[s]):
+                    if row[t] != np.floor(row[t]):
+                        whole = False
+                        break
+            totals[s], lows[s], highs[s] = total, low, high
+        integer[o] = whole
+        for s in range(scenarios):
+            a, b = starts[s], stops[s]
+            if b == a:
+                continue
+            size = b - a
+            low, high = lows[s], highs[s]
+            centre = totals[s] / size
+            mean[month, o, s] = centre
+            minimum[month, o, s] = low
+            maximum[month, o, s] = high
+            series = (month * outputs + o) * scenarios + s
+            cell[0] = low
+            low_bucket = bucket(cell_bits[0], low < 0)
+            cell[0] = high
+            high_bucket = bucket(cell_bits[0], high < 0)
+            if whole and high - low <= 1.0:
+                # Two whole values at most: the sum tells how many are high, exactly.
+                ups = 0 if high == low else int(np.rint(totals[s] - size * low))
+                m2[month, o, s] = ups * (size - ups) / size
+                for k in range(th_output.size):
+                    if th_output[k] == o:
+                        exceed[month, k, s] = _two_valued_beyond(
+                            size, ups, low, high, th_value[k], th_above[k])
+                pool = _add_counts(series, low_bucket, high_bucket, size - ups, ups, table,
+                                   pool, used)
+                continue
+            # Pass 2: squared deviations from the exact mean, and each value's bucket; the
+            # window spans the values outside the zero bucket (``floors``..``ceilings``).
+            pool = _spill(series, table, pool, used)
+            window_low = low_bucket if low <= -_SMALLEST else _ZERO + 1
+            window_high = high_bucket if high >= _SMALLEST else _ZERO - 1
+            if floors[s] < np.inf and low > -_SMALLEST:
+                cell[0] = floors[s]
+                window_low = bucket(cell_bits[0], False)
+            if ceilings[s] > -np.inf and high < _SMALLEST:
+                cell[0] = ceilings[s]
+                window_high = bucket(cell_bits[0], True)
+            if window_low <= window_high:
+                pool = _cover(series, window_low, window_high, table, pool, used)
+                base = table[series, OFFSET] - table[series, FIRST]
+            else:  # only zeros: no window
+                base = 0
+            for k in range(th_output.size):
+                if th_output[k] == o:
+                    exceed[month, k, s] = _beyond(row, a, b, low, high, th_value[k], th_above[k])
+            squares, zeros = _squares_and_buckets(row, bits[o], a, b, centre, pool, base)
+            table[series, ZEROS] += zeros
+            m2[month, o, s] = squares
+    return pool
+
+
+@_jit
+def _sum_and_extremes(
+    row: np.ndarray, a: int, b: int
+) -> tuple[float, float, float, float, float]:  # pragma: no cover - compiled
+    """Sum (two running sums, for speed; fixed order, so reproducible), minimum, maximum,
+    the smallest value at least 2^-20 and the largest at most -2^-20."""
+    s0 = s1 = 0.0
+    low, high = np.inf, -np.inf
+    floor, ceiling = np.inf, -np.inf
+    t = a
+    while t + 2 <= b:
+        x0, x1 = row[t], row[t + 1]
+        s0 += x0
+        s1 += x1
+        low = min(low, min(x0, x1))
+        high = max(high, max(x0, x1))
+        if x0 >= _SMALLEST:
+            floor = min(floor, x0)
+        elif x0 <= -_SMALLEST:
+            ceiling = max(ceiling, x0)
+        if x1 >= _SMALLEST:
+            floor = min(floor, x1)
+        elif x1 <= -_SMALLEST:
+            ceiling = max(ceiling, x1)
+        t += 2
+    if t < b:
+        x0 = row[t]
+        s0 += x0
+        low = min(low, x0)
+        high = max(high, x0)
+        if x0 >= _SMALLEST:
+            floor = min(floor, x0)
+        elif x0 <= -_SMALLEST:
+            ceiling = max(ceiling, x0)
+    return s0 + s1, low, high, floor, ceiling
+
+
+@_jit
+def _squares_and_buckets(
+    row: np.ndarray, bits: np.ndarray, a: int, b: int, centre: float, pool: np.ndarray,
+    base: int,
+) -> tuple[float, int]:  # pragma: no cover - compiled
+    """Sum of squared deviations from ``centre``, counting each value's bucket at ``base``
+    (the zero bucket apart: returned as the second value)."""
+    s0 = s1 = 0.0
+    zeros = 0
+    t = a
+    while t + 2 <= b:
+        d0, d1 = row[t] - centre, row[t + 1] - centre
+        s0 += d0 * d0
+        s1 += d1 * d1
+        for lane in range(2):
+            position = bucket(bits[t + lane], row[t + lane] < 0)
+            if position == _ZERO:
+                zeros += 1
+            else:
+                pool[base + position] += 1
+        t += 2
+    if t < b:
+        d0 = row[t] - centre
+        s0 += d0 * d0
+        position = bucket(bits[t], row[t] < 0)
+        if position == _ZERO:
+            zeros += 1
+        else:
+            pool[base + position] += 1
+    return s0 + s1, zeros
+
+
+@_jit
+def _two_valued_beyond(
+    size: int, ups: int, low: float, high: float, level: float, above: bool
+) -> int:  # pragma: no cover - compiled
+    """Values beyond ``level`` among ``size - ups`` at ``low`` and ``ups`` at ``high``."""
+    if above:
+        return size if level < low else (ups if level < high else 0)
+    return size if level > high else (size - ups if level > low else 0)
+
+
+@_jit
+def _beyond(
+    row: np.ndarray, a: int, b: int, low: float, high: float, level: float, above: bool
+) -> int:  # pragma: no cover - compiled
+    """How many of ``row[a:b]`` lie above (or below) ``level``; the extremes decide without a
+    pass when the level is outside the range."""
+    if above:
+        if level < low:
+            return b - a
+        if level >= high:
+            return 0
+    else:
+        if level > high:
+            return b - a
+        if level <= low:
+            return 0
+    count = 0
+    if above:
+        for t in range(a, b):
+            count += row[t] > level
+    else:
+        for t in range(a, b):
+            count += row[t] < level
+    return count
+
+
+@_jit
+def add_histogram(
+    table: np.ndarray, pool: np.ndarray, used: np.ndarray, other_table: np.ndarray,
+    other_pool: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Add another histogram's counts into this one (integers: exact and order-free)."""
+    for series in range(other_table.shape[0]):
+        other = other_table[series]
+        if other[PAIR_LOW] >= 0:
+            pool = _add_counts(series, other[PAIR_LOW], other[PAIR_HIGH], other[LOW_COUNT],
+                               other[HIGH_COUNT], table, pool, used)
+        if other[ZEROS] > 0:
+            pool = _spill(series, table, pool, used)
+            table[series, ZEROS] += other[ZEROS]
+        start = other[FIRST]
+        if start < 0:
+            continue
+        size = other[WIDTH]
+        pool = _spill(series, table, pool, used)
+        pool = _cover(series, start, start + size - 1, table, pool, used)
+        place = table[series, OFFSET] + start - table[series, FIRST]
+        source = other[OFFSET]
+        for i in range(size):
+            pool[place + i] += other_pool[source + i]
+    return pool
+
+
+@_jit
+def compact(table: np.ndarray, pool: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """The live windows only, end to end (widening leaves the old copies behind);
+    rewrites the offsets in ``table``."""
+    total = 0
+    for series in range(table.shape[0]):
+        if table[series, FIRST] >= 0:
+            total += table[series, WIDTH]
+    packed = np.zeros(total, dtype=np.int64)
+    place = 0
+    for series in range(table.shape[0]):
+        if table[series, FIRST] >= 0:
+            size = table[series, WIDTH]
+            start = table[series, OFFSET]
+            packed[place : place + size] = pool[start : start + size]
+            table[series, OFFSET] = place
+            place += size
+    return packed
+
+
+@_jit
+def quantiles(
+    table: np.ndarray, pool: np.ndarray, count: np.ndarray, minimum: np.ndarray,
+    maximum: np.ndarray, integer: np.ndarray, probabilities: np.ndarray, values: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Linear-interpolated quantiles per (month, output, slot); the last slot merges the
+    scenarios' counts. ``values`` holds each bucket's representative value."""
+    months, outputs, slots = minimum.shape
+    scenarios = slots - 1
+    result = np.full((months, outputs, slots, probabilities.size), np.nan)
+    capacity = 2 * scenarios
+    for series in range(table.shape[0]):
+        if table[series, FIRST] >= 0:
+            capacity = max(capacity, scenarios * (table[series, WIDTH] + 1))
+    buckets = np.empty(capacity, dtype=np.int64)
+    counts = np.empty(capacity, dtype=np.int64)
+    merged = np.zeros(BUCKETS, dtype=np.int64)
+    ranks = np.empty((slots, 2 * probabilities.size))
+    order = np.empty((slots, 2 * probabilities.size), dtype=np.int64)
+    for slot in range(slots):
+        ranks[slot], order[slot] = _ranks(count[slot], probabilities)
+    ends = np.empty(2 * probabilities.size)
+    for m in range(months):
+        for o in range(outputs):
+            used = 0
+            for s in range(scenarios):
+                row = table[(m * outputs + o) * scenarios + s]
+                start = used
+                if row[PAIR_LOW] >= 0:
+                    buckets[used], counts[used] = row[PAIR_LOW], row[LOW_COUNT]
+                    buckets[used + 1], counts[used + 1] = row[PAIR_HIGH], row[HIGH_COUNT]
+                    used += 2
+                elif row[FIRST] >= 0 or row[ZEROS] > 0:
+                    zeros = row[ZEROS]
+                    for i in range(row[WIDTH] if row[FIRST] >= 0 else 0):
+                        filled = pool[row[OFFSET] + i]
+                        if zeros and row[FIRST] + i > _ZERO:
+                            buckets[used], counts[used] = _ZERO, zeros
+                            used += 1
+                            zeros = 0
+                        if filled:
+                            buckets[used], counts[used] = row[FIRST] + i, filled
+                            used += 1
+                    if zeros:
+                        buckets[used], counts[used] = _ZERO, zeros
+                        used += 1
+                else:
+                    continue
+                _fill(result[m, o, s], buckets[start:used], counts[start:used], count[s],
+                      minimum[m, o, s], maximum[m, o, s], integer[o], probabilities, values,
+                      ranks[s], order[s], ends)
+            if used == 0:
+                continue
+            # All scenarios together: dense counts over the non-zero buckets' span (zeros
+            # apart, so a 0/1 output does not walk the 2,560 buckets between them).
+            zeros = 0
+            low_all, high_all = BUCKETS, -1
+            for i in range(used):
+                if buckets[i] == _ZERO:
+                    zeros += counts[i]
+                else:
+                    merged[buckets[i]] += counts[i]
+                    low_all = min(low_all, buckets[i])
+                    high_all = max(high_all, buckets[i])
+            used = 0
+            for position in range(low_all, high_all + 1):
+                if zeros and position > _ZERO:
+                    buckets[used], counts[used] = _ZERO, zeros
+                    used += 1
+                    zeros = 0
+                if merged[position]:
+                    buckets[used], counts[used] = position, merged[position]
+                    merged[position] = 0
+                    used += 1
+            if zeros:
+                buckets[used], counts[used] = _ZERO, zeros
+                used += 1
+            _fill(result[m, o, scenarios], buckets[:used], counts[:used], count[scenarios],
+                  minimum[m, o, scenarios], maximum[m, o, scenarios], integer[o],
+                  probabilities, values, ranks[scenarios], order[scenarios], ends)
+    return result
+
+
+@_jit
+def _ranks(count: int, probabilities: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Ranks ``floor`` and ``ceil`` of ``p (count - 1)`` for every p, and the order that
+    visits them increasingly (they depend only on the count: computed once per slot)."""
+    available = float(max(count - 1, 0))
+    ranks = np.empty(2 * probabilities.size)
+    for k in range(probabilities.size):
+        ranks[2 * k] = np.floor(probabilities[k] * available)
+        ranks[2 * k + 1] = np.ceil(probabilities[k] * available)
+    return ranks, np.argsort(ranks, kind="mergesort")
+
+
+@_jit
+def _fill(
+    out: np.ndarray, buckets: np.ndarray, counts: np.ndarray, count: int, low: float,
+    high: float, integer: bool, probabilities: np.ndarray, values: np.ndarray,
+    ranks: np.ndarray, order: np.ndarray, ends: np.ndarray,
+) -> None:  # pragma: no cover - compiled
+    """Quantiles of one series into ``out``, from its filled ``buckets`` (ascending) and
+    their ``counts``: the values at ranks ``floor`` and ``ceil`` of ``p (n - 1)`` are the
+    representative values of the buckets holding those ranks, clamped to the exact range
+    (and rounded for whole numbers below 128), then interpolated."""
+    if count == 0:
+        return
+    # One walk over the buckets finds every rank, taken in increasing order.
+    j = 0
+    seen = 0
+    for i in range(buckets.size):
+        seen += counts[i]
+        while j < order.size and seen > ranks[order[j]]:
+            ends[order[j]] = _clamped(values[buckets[i]], low, high, integer)
+            j += 1
+        if j == order.size:
+            break
+    while j < order.size:  # not reached when the counts add up to ``count``
+        ends[order[j]] = _clamped(values[buckets[buckets.size - 1]], low, high, integer)
+        j += 1
+    available = float(count - 1)
+    for k in range(probabilities.size):
+        rank = probabilities[k] * available
+        out[k] = ends[2 * k] + (rank - ranks[2 * k]) * (ends[2 * k + 1] - ends[2 * k])
+
+
+@_jit
+def _clamped(value: float, low: float, high: float, integer: bool) -> float:  # pragma: no cover
+    value = min(max(value, low), high)
+    if integer and abs(value) < 128:
+        value = np.rint(value)
+    return value
+
+
+# -- scalar helpers of the generated kernels: NumPy's semantics (min/max propagate NaN) ----
+_GAMMA = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_S30 = np.uint64(30)
+_S27 = np.uint64(27)
+_S31 = np.uint64(31)
+_S11 = np.uint64(11)
+_POISSON_MAX = 9.223372006484771e18
+
+
+@_jit
+def _mix(z: np.uint64) -> np.uint64:  # pragma: no cover - compiled
+    z = (z ^ (z >> _S30)) * _MIX1
+    z = (z ^ (z >> _S27)) * _MIX2
+    return z ^ (z >> _S31)
+
+
+@_jit
+def seed_states(key: np.uint64, states: np.ndarray) -> None:  # pragma: no cover - compiled
+    """A SplitMix64 state per trajectory, from the chunk's ``key``."""
+    for t in range(states.size):
+        states[t] = _mix(key + np.uint64(t) * _GAMMA)
+
+
+@_jit
+def _uniform(states: np.ndarray, t: int) -> float:  # pragma: no cover - compiled
+    """The next uniform in [0, 1) of trajectory ``t``'s SplitMix64 stream (53 bits)."""
+    z = states[t] + _GAMMA
+    states[t] = z
+    return float(_mix(z) >> _S11) * (1.0 / 9007199254740992.0)
+
+
+@_jit
+def _fmin(a: float, b: float) -> float:  # pragma: no cover - compiled
+    return a if (a < b or a != a) else b
+
+
+@_jit
+def _fmax(a: float, b: float) -> float:  # pragma: no cover - compiled
+    return a if (a > b or a != a) else b
+
+
+@_jit
+def _poisson(
+    states: np.ndarray, t: int, lam: float, flags: np.ndarray
+) -> float:  # pragma: no cover - compiled
+    """A Poisson draw of mean ``lam`` (at least 0) from trajectory ``t``'s stream; NaN, and
+    ``flags[1]`` set, when ``lam`` is NaN or beyond what a 64-bit count holds."""
+    if not lam <= _POISSON_MAX:
+        flags[1] = 1
+        return np.nan
+    if lam == 0.0:
+        return 0.0
+    if lam < 10.0:
+        # Inversion: one uniform, walking up the cumulative probabilities.
+        u = _uniform(states, t)
+        k = 0.0
+        term = math.exp(-lam)
+        cumulative = term
+        while u > cumulative and term > 0.0:
+            k += 1.0
+            term *= lam / k
+            cumulative += term
+        return k
+    # Hörmann's PTRS (transformed rejection with squeeze), as NumPy uses for lam >= 10.
+    slam = math.sqrt(lam)
+    loglam = math.log(lam)
+    b = 0.931 + 2.53 * slam
+    a = -0.059 + 0.02483 * b
+    invalpha = 1.1239 + 1.1328 / (b - 3.4)
+    vr = 0.9277 - 3.6224 / (b - 2.0)
+    while True:
+        u = _uniform(states, t) - 0.5
+        v = _uniform(states, t)
+        us = 0.5 - abs(u)
+        k = math.floor((2.0 * a / us + b) * u + lam + 0.43)
+        if us >= 0.07 and v <= vr:
+            return k
+        if k < 0.0 or (us < 0.013 and v > us):
+            continue
+        if (math.log(v) + math.log(invalpha) - math.log(a / (us * us) + b)) <= (
+            -lam + k * loglam - math.lgamma(k + 1.0)
+        ):
+            return k
