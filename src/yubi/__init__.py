@@ -7,14 +7,15 @@ scenario branches; :func:`simulate` runs it as a vectorized Monte Carlo and summ
 output per scenario and month.
 
 >>> import yubi
->>> case = yubi.load_case()              # the bundled dprk-russia-2024 case
->>> result = yubi.simulate(case, 10_000, seed=1)
->>> frame = result.to_pandas()
+>>> case = yubi.open_case()              # the bundled dprk-russia-2024 case
+>>> changed = case.with_changes({"troops_cap": "20000 to 60000", "prior.russia_defeat": 0.2})
+>>> result = yubi.run(changed, samples=10_000, seed=1)
+>>> frame = result.to_pandas(wide=True)
 
-``import yubi`` is cheap: the names below are imported on first use (PEP 562), so a command
-or a notebook pays only for what it touches (NumPy and SciPy with :func:`load_case`, the
-engine with :func:`simulate`; pandas, SALib, SQLAlchemy, matplotlib, WeasyPrint and Dask only
-where they are needed).
+The functions behind every command live in :mod:`yubi.app`. ``import yubi`` is cheap: the
+names below are imported on first use (PEP 562), so a command or a notebook pays only for
+what it touches (NumPy and SciPy with :func:`load_case`, the engine with :func:`simulate`;
+pandas, SALib, SQLAlchemy, matplotlib, WeasyPrint and Dask only where they are needed).
 """
 
 import importlib as _importlib
@@ -23,6 +24,7 @@ import typing as _typing
 from yubi.errors import CaseError, YubiError, YubiInputError
 
 if _typing.TYPE_CHECKING:
+    from yubi.app import open_case, run
     from yubi.case import Case, load_case
     from yubi.engine.results import SimulationResult
     from yubi.engine.run import RunSettings, simulate
@@ -38,6 +40,8 @@ __all__ = [
     "YubiInputError",
     "__version__",
     "load_case",
+    "open_case",
+    "run",
     "simulate",
 ]
 
@@ -45,6 +49,8 @@ __all__ = [
 _HOMES = {
     "Case": "yubi.case",
     "load_case": "yubi.case",
+    "open_case": "yubi.app",
+    "run": "yubi.app",
     "RunSettings": "yubi.engine",
     "SimulationResult": "yubi.engine",
     "simulate": "yubi.engine",
