@@ -6,7 +6,6 @@ import json
 import time
 
 from fastapi.testclient import TestClient
-
 from tests.web.conftest import CASE, Site
 
 API = "/api/v1"

@@ -15,8 +15,8 @@ from typing import Any
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
-
 from tests.web.conftest import make_site
+
 from yubi.web.jobs import BriefJobs
 
 

@@ -192,12 +192,12 @@ def test_an_unknown_case_is_404_and_paths_are_never_opened(site: Site,
 
 def test_no_stack_trace_reaches_a_client(site: Site, monkeypatch: pytest.MonkeyPatch,
                                          caplog: pytest.LogCaptureFixture) -> None:
-    from yubi.web.api import common
+    from yubi import app
 
     def broken(name: str) -> None:
         raise RuntimeError("secret internals /srv/yubi/thing.py line 12")
 
-    monkeypatch.setattr(common, "_compiled", broken)
+    monkeypatch.setattr(app, "open_case", broken)
     with TestClient(site.app, raise_server_exceptions=False) as client:
         answer = client.get(f"/api/v1/cases/{CASE}", headers=site.bearer("vic"))
     assert answer.status_code == 500

@@ -12,8 +12,10 @@ from typing import Annotated
 
 import typer
 
-from yubi.cli import app
+from yubi.cli import command_app
 from yubi.errors import UsageError
+
+app = command_app()
 
 user_app = typer.Typer(help="Accounts of the web workbench (roles: viewer, analyst, admin).",
                        no_args_is_help=True)

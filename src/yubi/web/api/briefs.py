@@ -10,10 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from yubi.store.accounts import Account
-from yubi.web.api.cases import ChangeKey, ChangeValue
+from yubi.web.api.cases import ChangeKey, ChangeValue, checked_changes
 from yubi.web.api.common import CaseName, bundled_case, record_write
 from yubi.web.auth import require_role
-from yubi.web.errors import invalid
 from yubi.web.jobs import BriefJob, TooManyJobsError
 
 __all__ = ["BriefRequest", "router"]
@@ -39,18 +38,9 @@ class BriefRequest(BaseModel):
 async def start_brief(case: CaseName, body: BriefRequest, request: Request, response: Response,
                       account: Writer) -> dict[str, Any]:
     """Start making a brief; poll ``GET /briefs/{id}`` until its status is ``done``."""
-    from yubi import app
-
     base = await run_in_threadpool(bundled_case, case)
-    if body.changes:  # checked here, so a bad change is a 422 now rather than a failed job
-        try:
-            await run_in_threadpool(app.apply_changes, base, body.changes)
-        except Exception as error:
-            from yubi.errors import YubiInputError
-
-            if not isinstance(error, YubiInputError):
-                raise
-            raise invalid(("body", "changes"), str(error)) from None
+    # Checked now, so that a bad change is a 422 rather than a failed job.
+    await run_in_threadpool(checked_changes, base, body.changes)
     settings = request.app.state.settings
     brief_settings = {"samples": settings.brief_samples, "seed": body.seed,
                       "sobol_samples": settings.brief_sobol_samples,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
-from yubi.errors import YubiInputError
+from yubi.case.model import Case
 from yubi.store.accounts import Account
 from yubi.web.api.common import CaseName, bundled_case, record_write
 from yubi.web.auth import require_role
@@ -45,12 +45,23 @@ class RunRequest(BaseModel):
                     "range (\"20000 to 60000\"), prior.<scenario>, off.<scenario>.")
 
 
-@router.get("/cases")
-async def list_cases(account: Reader) -> list[dict[str, Any]]:
-    """The bundled cases: id and title."""
+def checked_changes(case: Case, changes: dict[str, Any]) -> Case:
+    """The case with the changes applied; a 422 naming the wrong change's key."""
     from yubi import app
 
-    return [{"id": s.id, "title": s.title} for s in app.list_cases()]
+    try:
+        return app.apply_changes(case, changes)
+    except app.ChangeError as error:
+        raise invalid(("body", "changes", error.key), error.reason) from None
+
+
+@router.get("/cases")
+async def list_cases(account: Reader) -> list[dict[str, Any]]:
+    """The bundled cases: id, title, as-of date, scenarios and outputs."""
+    from yubi import app
+
+    return [{key: value for key, value in s.to_dict().items() if key != "path"}
+            for s in await run_in_threadpool(app.list_cases)]
 
 
 @router.get("/cases/{case}")
@@ -85,12 +96,7 @@ async def run_case(case: CaseName, body: RunRequest, request: Request,
         raise invalid(("body", "samples"),
                       f"at most {settings.max_samples:,} samples per request on this server")
     base = await run_in_threadpool(bundled_case, case)
-    try:
-        changed = await run_in_threadpool(app.apply_changes, base, body.changes)
-    except YubiInputError as error:
-        subject = getattr(error, "subject", None)
-        where = ("body", "changes", subject) if subject in body.changes else ("body", "changes")
-        raise invalid(where, str(error)) from None
+    changed = await run_in_threadpool(checked_changes, base, body.changes)
 
     def work(progress: Any) -> str:
         result = app.run(changed, samples=body.samples, seed=body.seed, sampler=body.sampler,

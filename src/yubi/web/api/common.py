@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import HTTPException, Path, Query
@@ -26,23 +25,17 @@ AsOf = Annotated[str | None, Query(
 
 
 def bundled_case(name: str) -> Case:
-    """A bundled case by name (compiled once per server); 404 for any other name.
+    """A bundled case by name; 404 for any other name.
 
     Only names from the bundled list are opened: a request can never make the server read a
     file path of its choosing.
     """
     from yubi import app
+    from yubi.case.loader import bundled_case_names
 
-    if name not in {summary.id for summary in app.list_cases()}:
+    if name not in bundled_case_names():
         raise HTTPException(404, f"no case {name!r}; GET /api/v1/cases lists them")
-    return _compiled(name)
-
-
-@lru_cache(maxsize=32)
-def _compiled(name: str) -> Case:
-    from yubi import app
-
-    return app.open_case(name)
+    return app.open_case(name)  # compiled once per file content, then cached
 
 
 def record_write(engine: Engine, account: Account, action: str, entity: str, entity_id: str,
