@@ -46,7 +46,7 @@ def serve(
     = "127.0.0.1",
     max_samples: Annotated[int, typer.Option(help="Most trajectories per run request.",
                                              min=1)] = 200_000,
-    run_timeout: Annotated[float, typer.Option(help="Seconds a run request may take.",
+    run_timeout: Annotated[float, typer.Option(help="Seconds a run may take once started.",
                                                min=0.1)] = 30.0,
     db: DbOption = None,
 ) -> None:

@@ -56,7 +56,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.secret = accounts.server_secret(engine)
     # Both start their workers on first use (and again after the app is stopped and started).
-    app.state.runs = RunPool(settings.run_workers, settings.run_timeout)
+    app.state.runs = RunPool(settings.run_workers, settings.run_timeout, settings.queue_timeout)
     app.state.briefs = BriefJobs()
     templates = Jinja2Templates(directory=PACKAGE / "templates")
     templates.env.globals["csrf_token"] = csrf_token

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
+from urllib.parse import quote
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
@@ -58,7 +59,7 @@ async def _http(request: Request, error: StarletteHTTPException) -> Response:
     # A browser asking for a page without a session goes to the login form.
     if (error.status_code == 401 and not request.url.path.startswith("/api/")
             and "text/html" in request.headers.get("accept", "")):
-        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
     return await http_exception_handler(request, error)
 
 

@@ -36,7 +36,9 @@ class WebSettings:
     max_body_bytes
         Largest request body accepted (bytes); larger bodies get 413.
     run_timeout
-        Seconds a run request may take, waiting in line included; then 503.
+        Seconds a run may take once started; then 503 (and the run stops).
+    queue_timeout
+        Seconds a run request may wait in line for a free worker; then 503 (busy).
     run_workers
         Simulations run at once (threads); further requests wait in line.
     session_lifetime
@@ -51,6 +53,7 @@ class WebSettings:
     max_samples: int = 200_000
     max_body_bytes: int = 1_000_000
     run_timeout: float = 30.0
+    queue_timeout: float = 60.0
     run_workers: int = field(default_factory=_default_run_workers)
     session_lifetime: dt.timedelta = dt.timedelta(days=7)
     brief_samples: int = 100_000

@@ -103,7 +103,8 @@ async def run_case(case: CaseName, body: RunRequest, request: Request,
                          progress=progress)
         return app.run_json(result)
 
-    text = await request.app.state.runs.call(work)
+    key = (case, body.model_dump_json())
+    text = await request.app.state.runs.call(key, work)
     await run_in_threadpool(record_write, request.app.state.engine, account, "run", "case",
                             case, body.model_dump())
     return Response(text, media_type="application/json")
