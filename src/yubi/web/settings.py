@@ -43,6 +43,8 @@ class WebSettings:
         Simulations run at once (threads); further requests wait in line.
     session_lifetime
         How long a login lasts.
+    warm_cases
+        Compile the bundled default case in the background at start-up (``yubi serve``).
     brief_samples, brief_sobol_samples, brief_tornado_samples
         Sizes of the analyses behind a brief made on the server (see ``yubi brief``).
     """
@@ -56,6 +58,7 @@ class WebSettings:
     queue_timeout: float = 60.0
     run_workers: int = field(default_factory=_default_run_workers)
     session_lifetime: dt.timedelta = dt.timedelta(days=7)
+    warm_cases: bool = False
     brief_samples: int = 100_000
     brief_sobol_samples: int = 1024
     brief_tornado_samples: int = 2000
