@@ -49,8 +49,10 @@ class Tally:
         return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
-def load_test(duration: float = 60.0, clients: int = 20, samples: int = 10_000) -> list[Figure]:
-    """Serve, load, stop; the figures for benchmarks/RESULTS.md."""
+def load_test(quick: bool = False, *, duration: float | None = None, clients: int = 20,
+              samples: int = 10_000) -> list[Figure]:
+    """Serve, load, stop; the figures for benchmarks/RESULTS.md (``quick``: 10 s of load)."""
+    duration = duration if duration is not None else (10.0 if quick else 60.0)
     with tempfile.TemporaryDirectory(prefix="yubi-bench-web-") as folder:
         url = f"sqlite:///{Path(folder) / 'store.sqlite3'}"
         token = _account(url)
@@ -164,7 +166,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20, help="concurrent clients")
     parser.add_argument("--samples", type=int, default=10_000, help="trajectories per run")
     arguments = parser.parse_args()
-    for figure in load_test(arguments.duration, arguments.clients, arguments.samples):
+    for figure in load_test(duration=arguments.duration, clients=arguments.clients,
+                            samples=arguments.samples):
         print(figure.row())
 
 

@@ -65,6 +65,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     # Both start their workers on first use (and again after the app is stopped and started).
     app.state.runs = RunPool(settings.run_workers, settings.run_timeout, settings.queue_timeout)
     app.state.briefs = BriefJobs()
+    app.state.login_throttle = login.Throttle()
     templates = Jinja2Templates(directory=PACKAGE / "templates")
     templates.env.globals["csrf_token"] = csrf_token
     app.state.templates = templates

@@ -34,7 +34,8 @@ class WebSettings:
     max_samples
         Trajectories allowed in one run request.
     max_body_bytes
-        Largest request body accepted (bytes); larger bodies get 413.
+        Largest request body accepted (bytes); larger bodies get 413. Room for a case file
+        as large as the loader accepts (4 MiB) in an upload form.
     run_timeout
         Seconds a run may take once started; then 503 (and the run stops).
     queue_timeout
@@ -53,7 +54,7 @@ class WebSettings:
     public: bool = False
     behind_tls: bool = False
     max_samples: int = 200_000
-    max_body_bytes: int = 1_000_000
+    max_body_bytes: int = 5 * 1024 * 1024
     run_timeout: float = 30.0
     queue_timeout: float = 60.0
     run_workers: int = field(default_factory=_default_run_workers)

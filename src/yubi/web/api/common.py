@@ -28,8 +28,9 @@ AsOf = Annotated[str | None, Query(
 _opening = threading.Lock()
 
 
-def bundled_case(name: str) -> Case:
-    """A bundled case by name; 404 for any other name.
+def bundled_case(name: str, field: tuple[str, ...] | None = None) -> Case:
+    """A bundled case by name; for any other name 404, or a 422 about ``field`` (a case named
+    in the body or the query rather than the path).
 
     Only names from the bundled list are opened: a request can never make the server read a
     file path of its choosing.
@@ -38,7 +39,8 @@ def bundled_case(name: str) -> Case:
     from yubi.case.loader import bundled_case_names
 
     if name not in bundled_case_names():
-        raise HTTPException(404, f"no case {name!r}; GET /api/v1/cases lists them")
+        message = f"no case {name!r}; GET /api/v1/cases lists them"
+        raise invalid(field, message) if field else HTTPException(404, message)
     # One compile at a time: twenty requests arriving together at a fresh server would
     # otherwise each parse and compile the case (seconds of CPU each) before the first
     # finished and filled the app layer's cache. Once cached, open_case is a hash lookup.
