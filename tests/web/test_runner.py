@@ -28,8 +28,8 @@ def test_a_request_waiting_too_long_for_a_worker_is_a_503() -> None:
     calls: list[str] = []
 
     async def both() -> list[object]:
-        return await asyncio.gather(pool.call(sleeper(0.6, calls, "a"), "a"),
-                                    pool.call(sleeper(0.6, calls, "b"), "b"),
+        return await asyncio.gather(pool.call("a", sleeper(0.6, calls, "a")),
+                                    pool.call("b", sleeper(0.6, calls, "b")),
                                     return_exceptions=True)
 
     first, second = asyncio.run(both())
@@ -43,11 +43,11 @@ def test_a_run_over_its_time_is_stopped() -> None:
     pool = RunPool(workers=1, timeout=0.1)
     calls: list[str] = []
     with pytest.raises(HTTPException) as refused:
-        asyncio.run(pool.call(sleeper(2.0, calls), "a"))
+        asyncio.run(pool.call("a", sleeper(2.0, calls)))
     assert refused.value.status_code == 503 and "longer than 0.1 s" in str(refused.value.detail)
     # The worker is free again soon: the run raised RunCancelledError at a chunk boundary.
     started = time.monotonic()
-    assert asyncio.run(pool.call(sleeper(0.05, calls, "b"), "b")) == "b"
+    assert asyncio.run(pool.call("b", sleeper(0.05, calls, "b"))) == "b"
     assert time.monotonic() - started < 1.5
     pool.shutdown()
     assert issubclass(RunCancelledError, Exception)
@@ -56,7 +56,7 @@ def test_a_run_over_its_time_is_stopped() -> None:
 def test_answers_are_cached_by_key() -> None:
     pool = RunPool(workers=1, timeout=5)
     calls: list[str] = []
-    assert asyncio.run(pool.call(sleeper(0.05, calls, "x"), ("case", "{}"))) == "x"
-    assert asyncio.run(pool.call(sleeper(0.05, calls, "y"), ("case", "{}"))) == "x"
+    assert asyncio.run(pool.call(("case", "{}"), sleeper(0.05, calls, "x"))) == "x"
+    assert asyncio.run(pool.call(("case", "{}"), sleeper(0.05, calls, "y"))) == "x"
     assert calls == ["x"]
     pool.shutdown()

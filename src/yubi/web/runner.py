@@ -44,11 +44,11 @@ class RunPool:
         self._cache: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
 
-    async def call(self, work: Callable[[Progress], T], key: Hashable | None = None) -> T:
+    async def call(self, key: Hashable | None, work: Callable[[Progress], T]) -> T:
         """``work(progress)``'s answer, run in the pool; 503 when it waited or ran too long.
 
-        With a ``key``, the answer is kept, and a later call with the same key returns it
-        without running (the key must fix the answer: case, settings, changes).
+        With a ``key`` (not ``None``), the answer is kept, and a later call with the same key
+        returns it without running: the key must fix the answer (case, settings, changes).
         """
         with self._lock:
             if key is not None and key in self._cache:

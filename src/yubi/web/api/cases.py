@@ -92,7 +92,7 @@ async def run_case(case: CaseName, body: RunRequest, request: Request,
         return app.run_json(result)
 
     key = (case, body.model_dump_json())
-    text = await request.app.state.runs.call(work, key)
+    text = await request.app.state.runs.call(key, work)
     await run_in_threadpool(record_write, request.app.state.engine, account, "run", "case",
                             case, body.model_dump())
     return Response(text, media_type="application/json")
