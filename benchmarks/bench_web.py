@@ -81,7 +81,7 @@ def load_test(quick: bool = False, *, duration: float | None = None, clients: in
                 f"p99 {tally.percentile(99) * 1000:.0f} ms; {errors} errors")
     note = (f"{done} runs; {os.cpu_count()} cores, one simulation per core at once, the rest "
             f"wait in line; loopback; mean {statistics.fmean(tally.latencies) * 1000:.0f} ms; "
-            f"CPU used: server {server_cpu:.0f} s, load client {client_cpu:.0f} s, of "
+            f"CPU used: server {server_cpu:.0f} s, load client {client_cpu:.1f} s, of "
             f"{elapsed * (os.cpu_count() or 1):.0f} core-seconds")
     if tally.errors:
         note += f"; errors: {tally.errors}"
