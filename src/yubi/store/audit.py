@@ -1,6 +1,7 @@
 """The audit log: who changed what in the store, and when.
 
-The analyst's name comes from ``$YUBI_ANALYST``, else the operating-system user. Each change
+The analyst's name comes from :func:`acting_as` (the web server's logged-in user), else
+``$YUBI_ANALYST``, else the operating-system user. Each change
 (an item added, a file imported, a probability given, a question resolved) is one entry whose
 ``diff`` is the JSON of what was written; rows written by the change point back at it.
 """
@@ -10,6 +11,9 @@ from __future__ import annotations
 import getpass
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
@@ -17,11 +21,28 @@ from sqlalchemy import Connection, insert, select
 from yubi.errors import UsageError
 from yubi.store.models import NAME, AuditEntry, utc_now
 
-__all__ = ["analyst_name", "history", "record"]
+__all__ = ["acting_as", "analyst_name", "history", "record"]
+
+# A context variable, not an environment variable: each request of the web server runs in its
+# own context, so concurrent requests of two users never see each other's name.
+_acting: ContextVar[str | None] = ContextVar("yubi_acting_user", default=None)
+
+
+@contextmanager
+def acting_as(name: str) -> Iterator[None]:
+    """Within the block, changes are recorded as made by ``name``."""
+    token = _acting.set(name)
+    try:
+        yield
+    finally:
+        _acting.reset(token)
 
 
 def analyst_name() -> str:
     """The person making changes: ``$YUBI_ANALYST``, else the login name."""
+    acting = _acting.get()  # the web server's logged-in user comes first (acting_as)
+    if acting:
+        return acting
     name = os.environ.get("YUBI_ANALYST", "").strip()
     if name:
         # The name is stored in every row written (a bounded column on PostgreSQL).
