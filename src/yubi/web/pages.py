@@ -1,0 +1,495 @@
+"""The workbench pages: Cases, What-if, Evidence and Brief, rendered on the server.
+
+Jinja2 renders every page (autoescape on: text from a case, a CSV or the store is escaped);
+htmx swaps the parts that change (the what-if results, the evidence panel, a brief's
+progress). All JavaScript is in ``static/`` files (the Content-Security-Policy forbids inline
+scripts); chart data travel as ``<script type="application/json">`` blocks that
+``static/workbench.js`` reads. The language is ``?lang=en|ko``, remembered in a cookie; the
+fixed text goes through the brief's gettext catalogs (``yubi.brief.locale``).
+
+The routes only parse and present: cases, runs and changes go through :mod:`yubi.app`, the
+store through :mod:`yubi.store`, authentication and CSRF through :mod:`yubi.web.auth`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from starlette.concurrency import run_in_threadpool
+
+from yubi.store.accounts import Account
+from yubi.web import views
+from yubi.web.auth import csrf_token, require_role
+
+__all__ = ["router"]
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+LANG_COOKIE = "yubi_lang"
+DEFAULT_CASE = "dprk-russia-2024"
+WHATIF_SAMPLES = 10_000
+WHATIF_SEED = 0
+#: Largest case file accepted by the upload form (bytes).
+UPLOAD_LIMIT = 512 * 1024
+#: Forecast questions listed on the Evidence page (resolved ones first).
+FORECAST_ROWS = 12
+router = APIRouter(include_in_schema=False)
+Reader = Annotated[Account, Depends(require_role("viewer"))]
+Writer = Annotated[Account, Depends(require_role("analyst"))]
+
+
+# -- language and rendering -------------------------------------------------------------------
+def _languages() -> list[str]:
+    from yubi.brief.i18n import available_languages
+
+    return available_languages()
+
+
+def language(request: Request) -> str:
+    """``?lang=`` if it names a catalog, else the cookie, else English."""
+    known = _languages()
+    for candidate in (request.query_params.get("lang"), request.cookies.get(LANG_COOKIE)):
+        if candidate in known:
+            return str(candidate)
+    return "en"
+
+
+@functools.lru_cache(maxsize=8)
+def _environment(lang: str) -> Environment:
+    from importlib.metadata import version
+
+    from yubi.brief.i18n import load_translations
+
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        undefined=StrictUndefined,
+    )
+    environment.install_gettext_translations(  # type: ignore[attr-defined]
+        load_translations(lang), newstyle=True)
+    environment.globals.update(yubi_version=version("yubi"), static=lambda p: f"/static/{p}",
+                               url=lambda p: p, tojson=_json)
+    return environment
+
+
+@functools.lru_cache(maxsize=8)
+def _formatter(lang: str) -> Any:
+    from yubi.brief.formatting import Formatter
+    from yubi.brief.i18n import load_translations
+
+    return Formatter(lang, load_translations(lang))
+
+
+def _json(value: Any) -> str:
+    """JSON for a ``<script type="application/json">`` block: ``<``, ``>``, ``&`` escaped
+    so that no text can close the element."""
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def render(request: Request, template: str, account: Account | None, status: int = 200,
+           **context: Any) -> HTMLResponse:
+    """A page or fragment in the request's language; remembers a ``?lang=`` choice."""
+    lang = language(request)
+    page = _environment(lang).get_template(template).render(
+        lang=lang, user=account, csrf_token=csrf_token(request), logout_url="/logout",
+        fmt=_formatter(lang), case_id=context.pop("case_id", DEFAULT_CASE), **context)
+    response = HTMLResponse(page, status_code=status)
+    if request.query_params.get("lang") == lang:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, path="/",
+                            samesite="lax", httponly=True)
+    return response
+
+
+# -- cases ---------------------------------------------------------------------------------------
+def _case(name: str, version: int | None, request: Request) -> Any:
+    """A bundled case by name, or a stored version (only names and ids: never a path)."""
+    if version is None:
+        from yubi.web.api.common import bundled_case
+
+        return bundled_case(name)
+    return _stored_case(request.app.state.engine, name, version)
+
+
+@functools.lru_cache(maxsize=32)
+def _stored_case_cached(engine: Any, name: str, version: int) -> Any:
+    from sqlalchemy import select
+
+    from yubi.case.loader import parse_case_text
+    from yubi.case.model import compile_case
+    from yubi.store.models import CaseVersion
+
+    with engine.connect() as connection:
+        row = connection.execute(select(CaseVersion.content).where(
+            CaseVersion.id == version, CaseVersion.case_id == name)).scalar_one_or_none()
+    if not row:
+        raise HTTPException(404, f"no stored version {version} of case {name!r}")
+    return compile_case(parse_case_text(row.encode("utf-8"), f"store:{name}@{version}"))
+
+
+def _stored_case(engine: Any, name: str, version: int) -> Any:
+    return _stored_case_cached(engine, name, version)
+
+
+def _stored_versions(engine: Any) -> list[dict[str, Any]]:
+    from sqlalchemy import select
+
+    from yubi.store.models import CaseVersion
+
+    with engine.connect() as connection:
+        rows = connection.execute(select(
+            CaseVersion.id, CaseVersion.case_id, CaseVersion.title, CaseVersion.as_of,
+            CaseVersion.recorded_at, CaseVersion.recorded_by, CaseVersion.sha256,
+        ).order_by(CaseVersion.case_id, CaseVersion.id)).all()
+    return [row._asdict() for row in rows]
+
+
+@router.get("/")
+async def home(account: Reader) -> Response:
+    return RedirectResponse("/cases", status_code=303)
+
+
+@router.get("/cases", response_class=HTMLResponse)
+async def cases_page(request: Request, account: Reader) -> HTMLResponse:
+    from yubi import app
+
+    lang = language(request)
+
+    def collect() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        bundled = []
+        for summary in app.list_cases():
+            case = _case(summary.id, None, request)
+            bundled.append({"id": case.id, "title": views.local(case.file.title, lang),
+                            "as_of": case.as_of, "quantities": len(case.file.quantities),
+                            "scenarios": len(case.scenarios), "outputs": len(case.outputs),
+                            "months": len(case.months)})
+        return bundled, _stored_versions(request.app.state.engine)
+
+    bundled, stored = await run_in_threadpool(collect)
+    return render(request, "cases.html.j2", account, page="cases", bundled=bundled,
+                  stored=stored)
+
+
+@router.get("/cases/{name}", response_class=HTMLResponse)
+async def case_page(request: Request, name: str, account: Reader,
+                    version: int | None = None) -> HTMLResponse:
+    lang = language(request)
+    case = await run_in_threadpool(_case, name, version, request)
+    detail = await run_in_threadpool(views.case_detail, case, _formatter(lang), lang)
+    return render(request, "case.html.j2", account, page="cases", case_id=case.id, case=case,
+                  title=views.local(case.file.title, lang),
+                  summary=views.local(case.file.summary, lang), version=version, **detail)
+
+
+@router.post("/cases/upload", response_class=HTMLResponse)
+async def upload_case(request: Request, account: Reader, file: UploadFile) -> HTMLResponse:
+    """Check an uploaded case file exactly as ``yubi validate`` does; show the first problem
+    beside its line. Nothing is stored."""
+    raw = await file.read(UPLOAD_LIMIT + 1)
+    name = Path(file.filename or "case.yaml").name
+    if len(raw) > UPLOAD_LIMIT:
+        return render(request, "_upload.html.j2", account, ok=False, name=name, lines=[],
+                      message=f"{name}: larger than {UPLOAD_LIMIT // 1024} KiB", bad_line=None)
+    return render(request, "_upload.html.j2", account, **await run_in_threadpool(
+        _validate, raw, name))
+
+
+def _validate(raw: bytes, name: str) -> dict[str, Any]:
+    from yubi.case.loader import parse_case_text
+    from yubi.case.model import compile_case
+    from yubi.errors import CaseError
+
+    text = raw.decode("utf-8", errors="replace")
+    lines = text.splitlines()
+    try:
+        case = compile_case(parse_case_text(raw, name))
+    except CaseError as error:
+        line = error.location.line if error.location else None
+        return {"ok": False, "name": name, "message": str(error), "bad_line": line,
+                "lines": _excerpt(lines, line)}
+    file = case.file
+    assumptions = sum(1 for q in file.quantities.values() if not q.source)
+    return {"ok": True, "name": name, "bad_line": None, "lines": [], "message": (
+        f"ok: {name}: {len(file.quantities)} quantities "
+        f"({len(file.quantities) - assumptions} sourced, {assumptions} analyst assumptions), "
+        f"{len(case.scenarios)} scenarios, {len(case.outputs)} outputs, "
+        f"{len(case.months)} months from {case.months[0]}")}
+
+
+def _excerpt(lines: list[str], line: int | None, around: int = 8) -> list[tuple[int, str]]:
+    """Numbered lines around ``line`` (the whole file, up to 400 lines, without one)."""
+    if line is None:
+        return list(enumerate(lines[:400], start=1))
+    first = max(1, line - around)
+    return [(n, lines[n - 1]) for n in range(first, min(len(lines), line + around) + 1)]
+
+
+# -- what-if -----------------------------------------------------------------------------------
+#: The unchanged case's run (what every what-if is compared with) and its key outputs, once
+#: per case content (sha256). Runs are deterministic, so a race only computes one twice.
+_BASELINES: dict[str, tuple[Any, tuple[str, ...]]] = {}
+
+
+def _baseline(case: Any) -> tuple[Any, tuple[str, ...]]:
+    from yubi import app
+    from yubi.brief.analyses import binary_outputs, default_key_outputs
+
+    found = _BASELINES.get(case.sha256)
+    if found is None:
+        result = app.run(case, samples=WHATIF_SAMPLES, seed=WHATIF_SEED)
+        found = (result, default_key_outputs(case, binary_outputs(result)))
+        if len(_BASELINES) >= 32:
+            _BASELINES.clear()
+        _BASELINES[case.sha256] = found
+    return found
+
+
+def _whatif_context(case: Any, form: Mapping[str, str], lang: str,
+                    runs: Any = None) -> dict[str, Any]:
+    """Apply the form's changes, run, and build the results fragment's context."""
+    from yubi import app
+    from yubi.brief.analyses import default_key_month
+    from yubi.errors import YubiInputError
+
+    changes = views.form_changes(case, form)
+    started = time.perf_counter()
+    baseline, key_outputs = _baseline(case)
+    known = {o.id for o in case.outputs}
+    outputs = [o for o in form.get("outputs", "").split(",") if o in known] or list(key_outputs)
+    month = form.get("month") or default_key_month(case)
+    if month not in case.months:
+        month = default_key_month(case)
+    try:
+        changed = app.apply_changes(case, changes) if changes else case
+    except YubiInputError as error:
+        return {"error": str(error), "changes": changes}
+    result = baseline if not changes else app.run(changed, samples=WHATIF_SAMPLES,
+                                                   seed=WHATIF_SEED)
+    elapsed = time.perf_counter() - started
+    formatter = _formatter(lang)
+    return {
+        "error": None, "changes": changes, "month": month, "outputs": outputs,
+        "table": views.scenario_table(result, outputs, month, formatter, lang),
+        "charts": {"months": views.chart_months(case),
+                   "labels": [formatter.month(m) for m in case.months],
+                   "marker": case.months.index(month),
+                   "fans": views.fan_charts(result, outputs, lang,
+                                             baseline if changes else None)},
+        "server_ms": round(elapsed * 1000), "samples": WHATIF_SAMPLES, "seed": WHATIF_SEED,
+    }
+
+
+@router.get("/whatif/{name}", response_class=HTMLResponse)
+async def whatif_page(request: Request, name: str, account: Reader,
+                      version: int | None = None) -> HTMLResponse:
+    lang = language(request)
+    case = await run_in_threadpool(_case, name, version, request)
+    results = await request.app.state.runs.call(lambda _progress: _whatif_context(case, {}, lang))
+    outputs = [{"id": o.id, "label": views.local(o.label, lang)} for o in case.outputs]
+    scenarios = [{"id": s.id, "label": views.local(s.label, lang), "prior": s.prior,
+                  "color": views.PALETTE[s.index % len(views.PALETTE)]}
+                 for s in case.scenarios]
+    return render(request, "whatif.html.j2", account, page="whatif", case_id=case.id,
+                  case=case, version=version, title=views.local(case.file.title, lang),
+                  quantities=views.quantity_inputs(case, lang), scenarios=scenarios,
+                  all_outputs=outputs, months=[(m, _formatter(lang).month(m))
+                                               for m in case.months], **results)
+
+
+async def _form(request: Request) -> dict[str, str]:
+    form = await request.form()
+    fields = {key: value for key, value in form.items() if isinstance(value, str)}
+    # Checkboxes of one name (the charted outputs) arrive as several fields.
+    fields["outputs"] = ",".join(v for v in form.getlist("outputs") if isinstance(v, str))
+    return fields
+
+
+@router.post("/whatif/{name}/run", response_class=HTMLResponse)
+async def whatif_run(request: Request, name: str, account: Reader,
+                     version: int | None = None) -> HTMLResponse:
+    """Rerun with the form's changes; answers the results fragment (table and fan charts)."""
+    lang = language(request)
+    form = await _form(request)
+    case = await run_in_threadpool(_case, name, version, request)
+    results = await request.app.state.runs.call(
+        lambda _progress: _whatif_context(case, form, lang))
+    return render(request, "_whatif_results.html.j2", account, case_id=case.id, **results)
+
+
+@router.post("/whatif/{name}/variant", response_class=HTMLResponse)
+async def whatif_variant(request: Request, name: str, account: Writer,
+                         version: int | None = None) -> HTMLResponse:
+    """Store the changed case as a new version of the case, with its diff."""
+    from yubi import app
+
+    form = await _form(request)
+    case = await run_in_threadpool(_case, name, version, request)
+    changes = views.form_changes(case, form)
+    why = form.get("why", "").strip()[:500] or "what-if in the workbench"
+    if not changes:
+        return render(request, "_variant.html.j2", account, case_id=case.id, saved=None,
+                      error="nothing changed", diff="")
+    saved = await run_in_threadpool(
+        app.save_variant, case, changes, who=account.name, why=why,
+        url=request.app.state.settings.database_url)
+    return render(request, "_variant.html.j2", account, case_id=case.id, saved=saved,
+                  error=None, diff=saved.diff)
+
+
+# -- evidence ------------------------------------------------------------------------------------
+def _evidence_context(case: Any, engine: Any, lang: str) -> dict[str, Any]:
+    from yubi.analysis.updating import update_case
+    from yubi.store import evidence as evidence_store
+    from yubi.store import forecasts
+    from yubi.web.api import documents
+
+    formatter = _formatter(lang)
+    items = evidence_store.items_as_of(engine, case.id, None)
+    update = update_case(case, items, None)
+    steps = update.to_dict()["steps"]
+    timeline = [{**step, "url": views.safe_url(next(
+        (s.item.url for s in items if s.item.item_id == step["item"]), None)),
+        "posterior": [formatter.percent(step["posterior"][s.id]) for s in case.scenarios]}
+        for step in reversed(steps)]
+    scenarios = [{"id": s.id, "label": views.local(s.label, lang),
+                  "color": views.PALETTE[k % len(views.PALETTE)],
+                  "prior": formatter.percent(update.prior[k]),
+                  "now": formatter.percent(update.final[k]), "now_value": float(update.final[k]),
+                  "shift": round(100 * float(update.final[k] - update.prior[k]), 1)}
+                 for k, s in enumerate(case.scenarios)]
+    ach = documents.ach_document(case, None, engine)
+    questions = forecasts.questions_as_of(engine, case.id, None)
+    scores, scored = forecasts.score_forecasts(
+        questions, forecasts.forecasts_as_of(engine, case.id, None),
+        forecasts.resolutions_as_of(engine, case.id, None))
+    records = documents.forecast_records(case, None, engine)
+    calibration = [{"forecaster": s.forecaster, "color": views.PALETTE[k % len(views.PALETTE)],
+                    "bins": [[b.mean_forecast, b.observed, b.count] for b in s.bins if b.count]}
+                   for k, s in enumerate(scores)]
+    return {
+        "scenarios": scenarios, "timeline": timeline, "count": len(items),
+        "chart": views.update_chart(update, case, lang), "ach": ach,
+        "forecasts": sorted(records, key=lambda r: r["resolution"] is None)[:FORECAST_ROWS],
+        "forecast_count": len(records),
+        "scores": [s.to_dict() for s in scores], "resolved": len(scored),
+        "calibration": calibration,
+        "indicators": [{"id": i.id, "label": views.local(i.label, lang)}
+                       for i in case.file.indicators],
+    }
+
+
+@router.get("/evidence/{name}", response_class=HTMLResponse)
+async def evidence_page(request: Request, name: str, account: Reader) -> HTMLResponse:
+    lang = language(request)
+    case = await run_in_threadpool(_case, name, None, request)
+    context = await run_in_threadpool(_evidence_context, case, request.app.state.engine, lang)
+    return render(request, "evidence.html.j2", account, page="evidence", case_id=case.id,
+                  case=case, title=views.local(case.file.title, lang),
+                  today=dt.date.today().isoformat(), form_error=None, added=None, **context)
+
+
+@router.post("/evidence/{name}", response_class=HTMLResponse)
+async def evidence_add(request: Request, name: str, account: Writer) -> HTMLResponse:
+    """Add one item (checked like a row of an imported file); answer the refreshed panel."""
+    from yubi.errors import DataError
+    from yubi.store import audit
+    from yubi.store import evidence as evidence_store
+
+    lang = language(request)
+    form = await _form(request)
+    case = await run_in_threadpool(_case, name, None, request)
+    row: dict[str, Any] = {key: (form.get(key) or None) for key in (
+        "date", "text", "source", "url", "reliability", "credibility", "relevance",
+        "indicator", "group")}
+    likelihood = {s.id: form[f"lik.{s.id}"] for s in case.scenarios
+                  if form.get(f"lik.{s.id}", "").strip()}
+    row["likelihood"] = likelihood or None
+    row["relevance"] = row["relevance"] or "medium"
+    engine = request.app.state.engine
+
+    def add() -> str:
+        items = evidence_store.parse_rows([row], case, "evidence form")
+        with audit.acting_as(account.name):
+            evidence_store.add_item(engine, items[0])
+        return items[0].item_id
+
+    error = added = None
+    try:
+        added = await run_in_threadpool(add)
+    except DataError as problem:
+        error = "; ".join(problem.problems)
+    context = await run_in_threadpool(_evidence_context, case, engine, lang)
+    return render(request, "_evidence_panel.html.j2", account, case_id=case.id, case=case,
+                  form_error=error, added=added, **context)
+
+
+# -- brief -----------------------------------------------------------------------------------
+@router.get("/brief/{name}", response_class=HTMLResponse)
+async def brief_page(request: Request, name: str, account: Reader) -> HTMLResponse:
+    lang = language(request)
+    case = await run_in_threadpool(_case, name, None, request)
+    return render(request, "brief.html.j2", account, page="brief", case_id=case.id,
+                  title=views.local(case.file.title, lang), job=None)
+
+
+@router.post("/brief/{name}", response_class=HTMLResponse)
+async def brief_start(request: Request, name: str, account: Writer,
+                      brief_lang: Annotated[str, Form(max_length=8)] = "en",
+                      fmt: Annotated[str, Form(max_length=8)] = "html") -> HTMLResponse:
+    """Start a brief in the background (the server's brief jobs); answer its progress."""
+    from yubi.web.jobs import JobsFull
+
+    if brief_lang not in _languages():
+        brief_lang = "en"
+    await run_in_threadpool(_case, name, None, request)
+    settings = {"samples": request.app.state.settings.brief_samples}
+    try:
+        job = request.app.state.briefs.submit(name, {}, brief_lang, fmt == "pdf", settings,
+                                              account.name)
+    except JobsFull:
+        raise HTTPException(503, "too many briefs are being made; try again shortly",
+                            headers={"Retry-After": "30"}) from None
+    return render(request, "_brief_job.html.j2", account, case_id=name, job=_job_view(job))
+
+
+@router.get("/brief/jobs/{job_id}", response_class=HTMLResponse)
+async def brief_progress(request: Request, job_id: str, account: Reader) -> HTMLResponse:
+    job = request.app.state.briefs.get(job_id)
+    if job is None:
+        raise HTTPException(404, "no such brief job")
+    return render(request, "_brief_job.html.j2", account, case_id=job.case, job=_job_view(job))
+
+
+@router.get("/brief/jobs/{job_id}/{kind}")
+async def brief_download(request: Request, job_id: str, kind: str, account: Reader) -> Response:
+    job = request.app.state.briefs.get(job_id)
+    path = None if job is None or kind not in ("html", "pdf") else job.file(kind)
+    if path is None:
+        raise HTTPException(404, "no such file (yet)")
+    media = "text/html" if kind == "html" else "application/pdf"
+    return FileResponse(path, media_type=media, filename=path.name)
+
+
+#: The steps of a brief in order, for the progress bar (as the brief's timings name them).
+BRIEF_STEPS = ("load case", "simulate", "sensitivity: Sobol'", "sensitivity: tornado", "charts",
+               "tables and tornado charts", "HTML", "PDF")
+
+
+def _job_view(job: Any) -> dict[str, Any]:
+    step = job.step() or ""
+    position = next((k for k, name in enumerate(BRIEF_STEPS) if step.startswith(name)), 0)
+    total = len(BRIEF_STEPS) - (0 if job.pdf else 1)
+    done = job.status == "done"
+    return {"id": job.id, "status": job.status, "step": step, "language": job.language,
+            "pdf": job.pdf, "error": job.error, "progress": total if done else position,
+            "total": total, "html": done and job.file("html") is not None,
+            "has_pdf": done and job.file("pdf") is not None}
