@@ -42,6 +42,14 @@ UPLOAD_LIMIT = 512 * 1024
 #: Forecast questions listed on the Evidence page (resolved ones first).
 FORECAST_ROWS = 12
 router = APIRouter(include_in_schema=False)
+
+
+def N_(message: str) -> str:  # noqa: N802 - gettext's marker: extracted, translated later
+    return message
+
+
+#: Words the templates translate from data (a question's resolution), marked for the catalog.
+DATA_WORDS = (N_("yes"), N_("no"))
 Reader = Annotated[Account, Depends(require_role("viewer"))]
 Writer = Annotated[Account, Depends(require_role("analyst"))]
 
