@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from yubi.case.loader import bundled_case_names, read_case_file, resolve_case
-from yubi.case.model import Case, compile_case
+
+if TYPE_CHECKING:
+    from yubi.case.model import Case
 
 __all__ = ["Case", "bundled_case_names", "load_case"]
 
@@ -24,4 +27,16 @@ def load_case(case: str | Path | None = None) -> Case:
     yubi.errors.CaseError
         With ``file:line:column`` of the first problem.
     """
+    # Imported here: the compiler needs SciPy's distributions, which `yubi cases` (the loader
+    # alone) and `import yubi` should not pay for.
+    from yubi.case.model import compile_case
+
     return compile_case(read_case_file(resolve_case(case)))
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Case":
+        from yubi.case.model import Case
+
+        return Case
+    raise AttributeError(f"module 'yubi.case' has no attribute {name!r}")

@@ -12,9 +12,9 @@ import datetime as dt
 import keyword
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from graphlib import CycleError, TopologicalSorter
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -25,6 +25,11 @@ from yubi.case.expressions import CompiledExpression, Env, compile_expression
 from yubi.case.loader import CaseText
 from yubi.case.units import DIMENSIONLESS, Unit, UnitError, parse_unit
 from yubi.errors import CaseError, ExpressionError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from yubi.case.changes import Change
 
 __all__ = [
     "SCENARIO_KEY",
@@ -155,6 +160,10 @@ class Case:
         Quantities and flows in dependency order.
     correlation
         Rank-correlation target between design columns (identity when none), or ``None``.
+    changes
+        What-if changes applied to the file's case (:meth:`with_changes`), in order.
+    text
+        The file as read, kept so that a change recompiles without reading it again.
     """
 
     file: schema.CaseFile
@@ -168,6 +177,18 @@ class Case:
     events: tuple[EventSpec, ...]
     outputs: tuple[OutputSpec, ...]
     correlation: NDArray[np.float64] | None = field(default=None, repr=False)
+    changes: tuple[Change, ...] = ()
+    text: CaseText | None = field(default=None, repr=False, compare=False)
+
+    def __repr__(self) -> str:
+        from yubi.case.display import case_repr
+
+        return case_repr(self)
+
+    def _repr_html_(self) -> str:
+        from yubi.case.display import case_html
+
+        return case_html(self)
 
     @property
     def id(self) -> str:
@@ -206,12 +227,24 @@ class Case:
         if len(priors) != len(self.scenarios):
             raise ValueError("one probability per scenario is needed")
         scenarios = tuple(
-            ScenarioSpec(s.id, s.index, s.label, float(p), s.start_month, s.start_marginal,
-                         s.start_column, s.start_event)
-            for s, p in zip(self.scenarios, priors, strict=True)
+            replace(s, prior=float(p)) for s, p in zip(self.scenarios, priors, strict=True)
         )
-        return Case(self.file, self.path, self.sha256, self.months, self.inputs, scenarios,
-                    self.variables, self.stocks, self.events, self.outputs, self.correlation)
+        return replace(self, scenarios=scenarios)
+
+    def with_changes(self, changes: Mapping[str, object]) -> Case:
+        """A new case with what-if changes applied; this one is left as it is.
+
+        ``changes`` maps a quantity id to a number, a range (``"20000 to 60000"``) or a
+        distribution mapping; ``prior.<scenario>`` to a probability (the other priors rescale
+        unless all are given); ``off.<scenario>`` to ``True`` (its prior goes to 0). Each is
+        checked as a case line would be; see :mod:`yubi.case.changes`.
+
+        >>> case.with_changes({"troops_cap": "20000 to 60000", "prior.russia_defeat": 0.2})
+        ... # doctest: +SKIP
+        """
+        from yubi.case.changes import apply_changes
+
+        return apply_changes(self, changes)
 
 
 def month_labels(start: str, count: int) -> tuple[str, ...]:
@@ -271,6 +304,7 @@ class _CaseCompiler:
             events=events,
             outputs=outputs,
             correlation=correlation,
+            text=self.text,
         )
 
     def _check_priors(self) -> None:

@@ -1,37 +1,195 @@
 """The ``yubi`` command line. Exit codes: 0 done, 2 bad input, 1 internal error.
 
-Commands live in modules by topic (``core``: run/validate/schema/cases/new); each registers
-on :data:`app`. Algorithms never import this package.
+Start-up is lazy: ``yubi --help`` lists the commands from :data:`COMMANDS` (name, module,
+one-line help) without importing any command module, and ``yubi NAME ...`` imports only the
+module that holds NAME. Algorithms never import this package.
+
+Adding a command
+----------------
+1. Put it in a module of this package (e.g. ``yubi/cli/web.py``) with its own Typer app,
+   made by :func:`command_app`::
+
+       from yubi.cli import command_app
+
+       app = command_app()
+
+       @app.command()
+       def serve(port: Annotated[int, typer.Option(help="TCP port.")] = 8000) -> None:
+           \"\"\"Serve the workbench in a browser.\"\"\"
+           from yubi.web import create_app   # heavy imports inside the command
+
+   A command group is a sub-app: ``app.add_typer(typer.Typer(help="..."), name="db")``.
+   Keep the module's top-level imports light (typer, rich, yubi.errors, yubi.case); import
+   pandas, SciPy, SQLAlchemy, the engine etc. inside the command functions, so that
+   ``yubi NAME --help`` stays quick too.
+2. Add one line per command (or group) to :data:`COMMANDS`: its name, the module's name and
+   the first paragraph of its help, which is what ``yubi --help`` shows.
+3. ``tests/test_startup.py`` checks that every command of every module here is listed, with
+   the same help, and that ``yubi --help`` imports none of them.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import traceback
+from collections.abc import Iterator, Mapping, MutableMapping
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from yubi.errors import YubiInputError
 
-__all__ = ["app", "main"]
+__all__ = ["COMMANDS", "app", "command_app", "load_command", "main"]
 
-app = typer.Typer(
+#: name -> (module under yubi.cli, the first paragraph of its help), in ``--help`` order.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("core", "Simulate a case and summarize every output per scenario and month."),
+    "validate": ("core", "Check a case file; print what it holds, or one line saying where "
+                 "it is wrong."),
+    "schema": ("core", "Print the case-file JSON Schema (for editors)."),
+    "cases": ("core", "List the bundled cases."),
+    "new": ("core", "Write a commented starter case to PATH."),
+    "sensitivity": ("analysis", "Rank the assumptions a result hangs on (Sobol', Morris or "
+                    "tornado), with their sources."),
+    "brief": ("brief", "Write the brief of a case: self-contained HTML (and PDF) in English "
+              "or Korean."),
+    "update": ("store", "Scenario probabilities after each evidence item in date order "
+               "(sequential Bayes)."),
+    "ach": ("store", "ACH matrix: consistency ratings, Heuer's (weighted) inconsistency "
+            "scores, diagnosticity, the items that would change the ranking, and the Bayesian "
+            "posterior."),
+    "resolve": ("store", "Resolve a question; a value is compared with the question's "
+                "threshold."),
+    "score": ("store", "Brier and log scores and calibration bins of each analyst, the model "
+              "and the pools."),
+    "hindcast": ("store", "Score the case as of its own date (its priors, no later evidence) "
+                 "on resolved questions."),
+    "export": ("store", "Export evidence, forecasts (with resolutions) or scores as CSV or "
+               "JSON."),
+    "db": ("store", "The store's database: upgrade its schema, check it."),
+    "evidence": ("store", "Evidence items: add, import, list, correct, retract."),
+    "forecast": ("store", "Forecasting questions and probabilities (model and analysts)."),
+}
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 1
+_SETTINGS: dict[str, Any] = {"pretty_exceptions_enable": False, "add_completion": False}
+
+
+def command_app(**options: Any) -> typer.Typer:
+    """A Typer app for a command module, with the root app's settings."""
+    return typer.Typer(**(_SETTINGS | options))
+
+
+_modules: dict[str, TyperGroup] = {}
+
+
+def load_command(name: str) -> Any:
+    """Import the module that holds command ``name`` and return its click command."""
+    module_name, _ = COMMANDS[name]
+    group = _modules.get(module_name)
+    if group is None:
+        module = importlib.import_module(f"yubi.cli.{module_name}")
+        group = _modules[module_name] = typer.main.get_group(module.app)
+    command = group.commands.get(name)
+    if command is None:
+        raise RuntimeError(f"yubi.cli.COMMANDS puts {name!r} in yubi.cli.{module_name}, "
+                           "which does not define it")
+    return command
+
+
+class _Commands(MutableMapping[str, Any]):
+    """The root group's commands: every name in :data:`COMMANDS`, imported on first lookup."""
+
+    def __init__(self, loaded: Mapping[str, Any]) -> None:
+        self._loaded = dict(loaded)
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._loaded:
+            if name not in COMMANDS:
+                raise KeyError(name)
+            self._loaded[name] = load_command(name)
+        return self._loaded[name]
+
+    def __contains__(self, name: object) -> bool:  # without importing anything
+        return name in self._loaded or name in COMMANDS
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._loaded[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._loaded[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys([*self._loaded, *COMMANDS]))
+
+    def __len__(self) -> int:
+        return len(dict.fromkeys([*self._loaded, *COMMANDS]))
+
+
+class LazyGroup(TyperGroup):
+    """The root group: commands resolved by name on demand, listed from :data:`COMMANDS`.
+
+    Typer's own lookups (``get_command``, the "did you mean" of a mistyped name) go through
+    :class:`_Commands`; only the help listing is answered from the table.
+    """
+
+    _listing = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands = _Commands(self.commands)
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(self.commands)  # names only: TyperGroup's version reads every command
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if self._listing and cmd_name in COMMANDS:  # `yubi --help`: no module imported
+            return TyperCommand(cmd_name, help=COMMANDS[cmd_name][1])
+        return self.commands.get(cmd_name)
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
+
+app = command_app(
+    cls=LazyGroup,
     name="yubi",
     help="yubi (유비무환): strategic scenario analysis — uncertain quantities with sources, "
     "monthly dynamics, scenario branches, Monte Carlo, sensitivity and briefs.",
     no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
 )
 
-EXIT_BAD_INPUT = 2
-EXIT_INTERNAL = 1
+
+def _print_version(value: bool) -> None:
+    if value:
+        from yubi import __version__
+
+        typer.echo(f"yubi {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", help="Print yubi's version and exit.", is_eager=True,
+                     callback=_print_version),
+    ] = False,
+) -> None:
+    # The root's only option; the commands come from COMMANDS.
+    pass
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; turn yubi's input errors into one line on stderr and exit code 2."""
-    _register_commands()
     try:
         app(args=argv, standalone_mode=True)
     except SystemExit as exit_:
@@ -53,11 +211,6 @@ def main(argv: list[str] | None = None) -> int:
         )
         return EXIT_INTERNAL
     return 0
-
-
-def _register_commands() -> None:
-    # Imported for their side effect of adding commands to `app`.
-    from yubi.cli import analysis, core, store  # noqa: F401
 
 
 def run() -> None:

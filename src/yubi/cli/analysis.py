@@ -1,4 +1,7 @@
-"""``yubi sensitivity`` (and, next to it, the brief's command)."""
+"""``yubi sensitivity``: the command and its tables.
+
+The analyses (SALib, SciPy) are imported when the command runs, not when it is listed.
+"""
 
 from __future__ import annotations
 
@@ -6,24 +9,22 @@ import json
 import re
 import sys
 from collections.abc import Sequence
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from yubi.analysis.sensitivity import (
-    METHODS,
-    InputEffect,
-    SensitivityResult,
-    analyze_months,
-    format_number,
-)
 from yubi.case import load_case
-from yubi.cli import app
+from yubi.cli import command_app
 from yubi.cli.core import CaseArgument
 from yubi.errors import UsageError
+
+if TYPE_CHECKING:
+    from yubi.analysis.sensitivity import InputEffect, SensitivityResult
+
+app = command_app()
 
 __all__ = ["print_sensitivity", "sensitivity"]
 
@@ -61,6 +62,8 @@ def sensitivity(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Rank the assumptions a result hangs on (Sobol', Morris or tornado), with their sources."""
+    from yubi.analysis.sensitivity import METHODS, analyze_months
+
     if method not in METHODS:
         raise UsageError(f"--method must be one of {', '.join(METHODS)}, not {method!r}")
     if lang not in LANGUAGES:
@@ -266,6 +269,8 @@ def _value(value: float | None, result: SensitivityResult, *, signed: bool = Fal
         return "–"
     if result.statistic_label is not None:
         return f"{value:+.1%}" if signed else f"{value:.1%}"
+    from yubi.analysis.sensitivity import format_number
+
     text = format_number(value)
     return f"+{text}" if signed and value > 0 else text
 
@@ -278,65 +283,3 @@ def _interval(interval: tuple[float, float] | None, result: SensitivityResult) -
 
 def _unit(result: SensitivityResult) -> str:
     return "probability" if result.statistic_label is not None else result.unit
-
-
-# -- yubi brief ------------------------------------------------------------------------------
-# The brief's command (owned by yubi.brief); the algorithms live in yubi.brief.
-@app.command()
-def brief(
-    case: CaseArgument = None,
-    lang: Annotated[
-        str, typer.Option("--lang", help="Language of the brief: en or ko (any with a catalog).")
-    ] = "en",
-    out: Annotated[
-        str, typer.Option("--out", "-o", help="Folder to write the brief to (created if missing).")
-    ] = "out",
-    pdf: Annotated[bool, typer.Option("--pdf", help="Also write a PDF (A4, WeasyPrint).")] = False,
-    samples: Annotated[
-        int, typer.Option("--samples", "-n", help="Trajectories of the simulation run.")
-    ] = 100_000,
-    seed: Annotated[int, typer.Option(help="Seed of the run and the sensitivity analyses.")] = 0,
-    sampler: Annotated[str, typer.Option(help="mc, lhs or sobol.")] = "mc",
-    month: Annotated[
-        str | None,
-        typer.Option("--month", "-m", help="YYYY-MM the impacts and sensitivity report "
-                     "(default: the first December a year or more into the horizon)."),
-    ] = None,
-    outputs: Annotated[
-        str | None,
-        typer.Option("--outputs", help="Comma-separated key outputs for the bottom line and "
-                     "the sensitivity analysis (default: chosen from the case's impacts)."),
-    ] = None,
-    sobol_samples: Annotated[
-        int, typer.Option("--sobol-samples", help="Sobol' base samples N (0 skips Sobol').")
-    ] = 1024,
-    tornado_samples: Annotated[
-        int, typer.Option("--tornado-samples", help="Tornado replicates (0 skips the tornado).")
-    ] = 2000,
-    timings: Annotated[
-        bool, typer.Option("--timings", help="Print the time each step took to stderr.")
-    ] = False,
-) -> None:
-    """Write the brief of a case: self-contained HTML (and PDF) in English or Korean."""
-    import time
-
-    from yubi.brief import BriefSettings, Timings, load_translations, prepare, write_brief
-
-    load_translations(lang)  # an unknown language fails before any work is done
-    steps = Timings()
-    steps.steps.append(("start-up (imports, CPU)", time.process_time()))
-    with steps.step("load case"):
-        compiled = load_case(case)
-    key_outputs = tuple(o.strip() for o in outputs.split(",") if o.strip()) if outputs else None
-    settings = BriefSettings(samples=samples, seed=seed, sampler=sampler, month=month,
-                             key_outputs=key_outputs or None, sobol_samples=sobol_samples,
-                             tornado_samples=tornado_samples)
-    analyses = prepare(compiled, settings, [lang], steps)
-    files = write_brief(compiled, out, language=lang, pdf=pdf, analyses=analyses)
-    errors = Console(stderr=True)
-    if timings:
-        errors.print(f"timings:\n{escape(steps.report())}", highlight=False)
-    else:
-        errors.print(f"[dim]brief done in {steps.total:.1f} s (--timings for the steps)[/dim]")
-    written = [files.html] + ([files.pdf] if files.pdf is not None else [])
-    typer.echo("brief written to:\n" + "\n".join(f"  {path}" for path in written))

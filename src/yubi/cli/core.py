@@ -1,4 +1,7 @@
-"""``yubi run``, ``validate``, ``schema``, ``cases``, ``new``."""
+"""``yubi run``, ``validate``, ``schema``, ``cases``, ``new``.
+
+Top-level imports stay light (see :mod:`yubi.cli`): the engine is imported by ``run`` only.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +9,23 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
 from yubi.case import bundled_case_names, load_case
-from yubi.case.loader import resolve_case
-from yubi.case.model import Case
-from yubi.case.schema import json_schema
-from yubi.cli import app
-from yubi.cli.progress import progress_bar
-from yubi.engine import SimulationResult, simulate
-from yubi.engine.sampling import Sampler
+from yubi.case.loader import read_case_file, resolve_case
+from yubi.cli import command_app
 from yubi.errors import UsageError
+
+if TYPE_CHECKING:
+    from yubi.case.model import Case
+    from yubi.engine import SimulationResult
+    from yubi.engine.sampling import Sampler
+
+app = command_app()
 
 CaseArgument = Annotated[
     str | None,
@@ -54,6 +58,9 @@ def run(
     ] = None,
 ) -> None:
     """Simulate a case and summarize every output per scenario and month."""
+    from yubi.cli.progress import progress_bar
+    from yubi.engine import simulate
+
     compiled = load_case(case)
     if as_of is not None:
         compiled = _with_posteriors(compiled, as_of)
@@ -96,6 +103,8 @@ def validate(case: Annotated[str, typer.Argument(help="The case file to check.")
 @app.command()
 def schema() -> None:
     """Print the case-file JSON Schema (for editors)."""
+    from yubi.case.schema import json_schema
+
     sys.stdout.write(json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n")
 
 
@@ -105,10 +114,10 @@ def cases() -> None:
     table = Table("name", "title", "as of", "scenarios", "outputs")
     table.columns[0].no_wrap = True
     for name in bundled_case_names():
-        compiled = load_case(name)
-        table.add_row(name, compiled.file.title.en, str(compiled.as_of),
-                      ", ".join(s.id for s in compiled.scenarios),
-                      ", ".join(o.id for o in compiled.outputs))
+        # Read and checked, not compiled: the listing needs no distributions (no SciPy).
+        file = read_case_file(resolve_case(name)).file
+        table.add_row(name, file.title.en, str(file.as_of),
+                      ", ".join(s.id for s in file.scenarios), ", ".join(file.outputs))
     Console().print(table)
 
 
@@ -180,6 +189,8 @@ def _sampler(name: str) -> Sampler:
 
 
 def _missing_korean(case: Case) -> int:
+    from pydantic import BaseModel
+
     from yubi.case.schema import LocalText
 
     missing = 0

@@ -24,7 +24,7 @@ from yubi.analysis.scoring import Score, plot_calibration
 from yubi.analysis.updating import EvidenceUpdate, update_case
 from yubi.case import load_case
 from yubi.case.model import Case
-from yubi.cli import app
+from yubi.cli import command_app
 from yubi.engine import simulate
 from yubi.errors import UsageError
 from yubi.store import evidence as evidence_store
@@ -41,6 +41,7 @@ from yubi.store.database import (
 )
 from yubi.store.models import utc_now
 
+app = command_app()
 db_app = typer.Typer(help="The store's database: upgrade its schema, check it.",
                      no_args_is_help=True)
 evidence_app = typer.Typer(help="Evidence items: add, import, list, correct, retract.",

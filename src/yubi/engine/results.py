@@ -15,8 +15,10 @@ from yubi.errors import UsageError
 
 if TYPE_CHECKING:
     import pandas as pd
+    import xarray as xr
 
     from yubi.case.model import Case
+    from yubi.engine.plot import ResultPlots
     from yubi.engine.run import RunSettings
 
 __all__ = ["OVERALL", "STATISTICS", "SimulationResult"]
@@ -81,10 +83,13 @@ class SimulationResult:
         from yubi import __version__
 
         case = self.case
+        # "changes" appears only for a changed case, so an unchanged run's JSON is as before.
+        changes = {"changes": [c.to_dict() for c in case.changes]} if case.changes else {}
         return {
             "case": case.id,
             "as_of": case.as_of.isoformat(),
             "case_sha256": case.sha256,
+            **changes,
             "yubi_version": __version__,
             "seed": self.settings.seed,
             "samples": self.settings.samples,
@@ -139,10 +144,45 @@ class SimulationResult:
             rows.append(row)
         return rows
 
+    # -- notebooks ---------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        from yubi.engine.views import result_repr
+
+        return result_repr(self)
+
+    def _repr_html_(self) -> str:
+        from yubi.engine.views import result_html
+
+        return result_html(self)
+
+    @property
+    def plot(self) -> ResultPlots:
+        """Figures: ``result.plot.fan("killed")``, ``result.plot.scenarios()``."""
+        from yubi.engine.plot import ResultPlots
+
+        return ResultPlots(self)
+
+    def to_xarray(self) -> xr.DataArray:
+        """The summary with dims (output, scenario, month, statistic); needs ``xarray``."""
+        try:
+            from yubi.engine.views import to_xarray
+        except ImportError as error:  # pragma: no cover - an optional dependency
+            raise UsageError("to_xarray needs xarray: pip install 'yubi[notebook]'") from error
+        return to_xarray(self)
+
     # -- tables ----------------------------------------------------------------------------
-    def to_pandas(self) -> pd.DataFrame:
-        """A tidy table: output, scenario, month, statistic, value (one row each)."""
+    def to_pandas(self, wide: bool = False) -> pd.DataFrame:
+        """A tidy table: output, scenario, month, statistic, value (one row each).
+
+        With ``wide=True``: one row per month (a monthly ``PeriodIndex``) and one column per
+        (output, scenario, statistic).
+        """
         import pandas as pd
+
+        if wide:
+            from yubi.engine.views import to_wide
+
+            return to_wide(self)
 
         records = []
         slots = [(s.id, s.index) for s in self.case.scenarios] + [

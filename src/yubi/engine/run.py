@@ -255,15 +255,22 @@ def _run_on_processes(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
+    from yubi.engine.stopping import ignore_interrupts, stop_workers
+
     global _FORKED_CASE
     cores = os.cpu_count() or 1
     groups = _groups(settings.chunks(), tasks=cores * 4)
     _FORKED_CASE = case
     try:
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=cores, mp_context=context) as pool:
-            futures = [pool.submit(_forked_task, settings, group) for group in groups]
-            return _gather(futures, as_completed, progress)
+        with ProcessPoolExecutor(max_workers=cores, mp_context=context,
+                                 initializer=ignore_interrupts) as pool:
+            try:
+                futures = [pool.submit(_forked_task, settings, group) for group in groups]
+                return _gather(futures, as_completed, progress)
+            except BaseException:  # Ctrl-C, a kernel interrupt: stop the workers at once
+                stop_workers(pool)
+                raise
     finally:
         _FORKED_CASE = None
 
@@ -324,8 +331,10 @@ def _run_on_dask(
         client = Client(cluster)
     try:
         groups = _groups(chunks, tasks=max(count * 2, 1))
+        changes = {c.key: c.value for c in case.changes}
         futures = [
-            client.submit(_dask_task, raw, case.path, priors, settings, group, pure=False)
+            client.submit(_dask_task, raw, case.path, priors, settings, group, changes,
+                          pure=False)
             for group in groups
         ]
         return _gather(futures, as_completed, progress)
@@ -346,8 +355,11 @@ def _dask_task(
     priors: tuple[float, ...],
     settings: RunSettings,
     group: Iterable[tuple[int, int]],
+    changes: dict[str, Any] | None = None,
 ) -> tuple[list[ChunkMoments], Histogram]:
     case = _compiled(raw, path)
+    if changes:  # what-if changes travel as data; the compiled case does not pickle
+        case = case.with_changes(changes)
     if priors != tuple(float(p) for p in case.priors):
         case = case.with_priors(priors)
     histogram = Histogram()

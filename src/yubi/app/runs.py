@@ -1,0 +1,65 @@
+"""Running a case and the run's JSON document, the same for the shell, notebooks and the web."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from yubi.case.model import Case
+from yubi.engine.results import SimulationResult
+from yubi.engine.run import RunSettings, simulate
+
+__all__ = ["run", "run_document", "run_json"]
+
+Progress = Callable[[int], None]
+
+
+def run(
+    case: Case,
+    *,
+    samples: int = 10_000,
+    seed: int = 0,
+    sampler: str = "mc",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Progress | bool | None = None,
+) -> SimulationResult:
+    """Simulate ``case`` and summarize every output per scenario and month.
+
+    Parameters
+    ----------
+    case
+        A compiled case, possibly changed (:meth:`~yubi.case.model.Case.with_changes`).
+    samples
+        Number of trajectories.
+    seed
+        With the case, ``samples`` and ``sampler``, fixes every number.
+    sampler
+        ``"mc"``, ``"lhs"`` or ``"sobol"``.
+    workers, scheduler
+        Run on a Dask ``LocalCluster`` of this many processes, or on an existing scheduler.
+    progress
+        A callback given the number of trajectories finished as chunks complete; ``True``
+        draws a bar (in a Jupyter notebook, or on stderr); ``None`` or ``False``: nothing.
+
+    Raises
+    ------
+    yubi.errors.UsageError
+        For bad settings (samples, seed, sampler, workers).
+    """
+    from yubi.app.progress import progress_callback
+
+    settings = RunSettings(samples, seed, sampler)  # type: ignore[arg-type]  # checked here
+    with progress_callback(progress, samples) as tick:
+        return simulate(case, settings.samples, seed=settings.seed, sampler=settings.sampler,
+                        workers=workers, scheduler=scheduler, progress=tick)
+
+
+def run_document(result: SimulationResult) -> dict[str, Any]:
+    """The document ``yubi run --json`` prints (with ``"changes"`` for a changed case)."""
+    return result.to_dict()
+
+
+def run_json(result: SimulationResult) -> str:
+    """The exact text ``yubi run --json`` prints, final newline included."""
+    return result.to_json() + "\n"

@@ -1,0 +1,72 @@
+"""Ctrl-C, or a Jupyter kernel interrupt, stops a multi-process run's workers at once.
+
+A kernel interrupt sends SIGINT to the kernel process alone, so this sends it to the parent
+only (not the process group) and checks that the parent returns and its forked workers are
+gone within seconds, long before the run would have finished.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+SCRIPT = """
+import sys, yubi
+case = yubi.open_case()
+yubi.run(case, samples=10_000, seed=1)          # warm: tables are built before forking
+print("ready", flush=True)
+try:
+    yubi.run(case, samples=4_000_000, seed=1)   # minutes of work on forked processes
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+    sys.exit(130)
+"""
+
+
+def _children(pid: int) -> set[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return {int(part) for part in path.read_text().split()} if path.exists() else set()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists() or (os.cpu_count() or 1) < 2,
+                    reason="needs Linux /proc and two cores (runs fork only then)")
+def test_sigint_stops_the_worker_processes_at_once() -> None:
+    process = subprocess.Popen([sys.executable, "-c", SCRIPT], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().strip() == "ready"
+        deadline = time.monotonic() + 60
+        while not (workers := _children(process.pid)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert workers, "the run did not fork worker processes"
+        time.sleep(0.5)
+        interrupted = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        code = process.wait(timeout=30)
+        stopped = time.monotonic() - interrupted
+        out = process.stdout.read()
+        assert code == 130 and "interrupted" in out, process.stderr.read() if process.stderr else ""
+        assert stopped < 5.0, f"the run took {stopped:.1f} s to stop"
+        deadline = time.monotonic() + 5
+        while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(_alive(pid) for pid in workers), "worker processes outlived the run"
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
