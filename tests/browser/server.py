@@ -75,7 +75,9 @@ def start(folder: Path) -> Running:
 
     database_url = f"sqlite:///{folder / 'store.db'}"
     seed(database_url)
-    app = create_app(WebSettings(database_url=database_url, run_workers=2))
+    # A smaller brief than the server's default, so the download test takes seconds.
+    app = create_app(WebSettings(database_url=database_url, run_workers=2, brief_samples=4000,
+                                 brief_sobol_samples=64, brief_tornado_samples=200))
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                            lifespan="on"))

@@ -101,7 +101,7 @@ def table_text(page: Any) -> str:
 
 
 def fan_data(page: Any) -> dict[str, Any]:
-    return dict(json.loads(page.text_content("#fan-data") or "{}"))
+    return dict(json.loads(page.get_attribute("#fan-charts", "data-json") or "{}"))
 
 
 # -- tests ---------------------------------------------------------------------------------------
@@ -170,7 +170,7 @@ def test_whatif_latency_median_of_ten_changes(login: Any, server: Any) -> None:
     record = {
         "what": "what-if latency in the browser: input event → charts and table redrawn "
                 "(requestAnimationFrame after the htmx swap); 10,000 trajectories per change; "
-                "includes the 120 ms input debounce",
+                "includes the 80 ms input debounce",
         "case": CASE, "changes": len(latencies), "median_ms": round(median, 1),
         "min_ms": round(min(latencies), 1), "max_ms": round(max(latencies), 1),
         "latencies_ms": [round(value, 1) for value in latencies],
@@ -189,7 +189,7 @@ def test_add_evidence_and_see_the_probabilities_move(login: Any, server: Any,
     page.goto(f"{server.url}/evidence/{CASE}?lang=en")
     wait_for_charts(page)
     before = page.inner_text("#probability-table")
-    points = len(json.loads(page.text_content("#update-data") or "{}")["x"])
+    points = len(json.loads(page.get_attribute("#update-chart", "data-json") or "{}")["x"])
     page.fill("#ev-date", "2025-07-01")
     page.select_option("#ev-rel", "A")
     page.select_option("#ev-cred", "1")
@@ -203,7 +203,7 @@ def test_add_evidence_and_see_the_probabilities_move(login: Any, server: Any,
     wait_for_charts(page)
     after = page.inner_text("#probability-table")
     assert after != before
-    assert len(json.loads(page.text_content("#update-data") or "{}")["x"]) == points + 1
+    assert len(json.loads(page.get_attribute("#update-chart", "data-json") or "{}")["x"]) == points + 1
     # The text from the form is shown as text: escaped, never markup.
     assert "<b>not bold</b>" in page.inner_text(".timeline")
     assert page.locator(".timeline b").count() == 0

@@ -3,8 +3,8 @@
 Jinja2 renders every page (autoescape on: text from a case, a CSV or the store is escaped);
 htmx swaps the parts that change (the what-if results, the evidence panel, a brief's
 progress). All JavaScript is in ``static/`` files (the Content-Security-Policy forbids inline
-scripts); chart data travel as ``<script type="application/json">`` blocks that
-``static/workbench.js`` reads. The language is ``?lang=en|ko``, remembered in a cookie; the
+scripts); chart data travel as JSON in ``data-json`` attributes that ``static/workbench.js``
+reads. The language is ``?lang=en|ko``, remembered in a cookie; the
 fixed text goes through the brief's gettext catalogs (``yubi.brief.locale``).
 
 The routes only parse and present: cases, runs and changes go through :mod:`yubi.app`, the
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
@@ -98,8 +98,8 @@ def _formatter(lang: str) -> Any:
 
 
 def _json(value: Any) -> str:
-    """JSON for a ``<script type="application/json">`` block: ``<``, ``>``, ``&`` escaped
-    so that no text can close the element."""
+    """Compact JSON for a ``data-json`` attribute (autoescaped there); ``<``, ``>``, ``&``
+    are escaped as well, so the text is safe in any HTML context."""
     text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
@@ -337,20 +337,51 @@ async def whatif_run(request: Request, name: str, account: Reader,
 async def whatif_variant(request: Request, name: str, account: Writer,
                          version: int | None = None) -> HTMLResponse:
     """Store the changed case as a new version of the case, with its diff."""
-    from yubi import app
-
     form = await _form(request)
     case = await run_in_threadpool(_case, name, version, request)
     changes = views.form_changes(case, form)
-    why = form.get("why", "").strip()[:500] or "what-if in the workbench"
     if not changes:
-        return render(request, "_variant.html.j2", account, case_id=case.id, saved=None,
-                      error="nothing changed", diff="")
-    saved = await run_in_threadpool(
-        app.save_variant, case, changes, who=account.name, why=why,
-        url=request.app.state.settings.database_url)
-    return render(request, "_variant.html.j2", account, case_id=case.id, saved=saved,
-                  error=None, diff=saved.diff)
+        return render(request, "_variant.html.j2", account, case_id=case.id, saved=None)
+    why = form.get("why", "").strip()[:500] or "what-if in the workbench"
+    saved = await run_in_threadpool(_save_variant, request.app.state.engine, case, changes,
+                                    account.name, why)
+    return render(request, "_variant.html.j2", account, case_id=case.id, saved=saved)
+
+
+def _save_variant(engine: Any, case: Any, changes: Mapping[str, str], who: str,
+                  why: str) -> dict[str, Any]:
+    """Write the variant (``yubi variant``'s text) into the store's case versions; audited.
+
+    Returns the version id and the unified diff of the variant against the case's file.
+    """
+    import difflib
+
+    from sqlalchemy import insert, select
+
+    from yubi import app
+    from yubi.app.variant import variant_text
+    from yubi.case.loader import parse_case_text
+    from yubi.case.model import compile_case
+    from yubi.store import audit
+    from yubi.store.database import writing
+    from yubi.store.models import CaseVersion, utc_now
+
+    text = variant_text(app.apply_changes(case, changes), by=who, why=why)
+    variant = compile_case(parse_case_text(text.encode("utf-8"), f"variant of {case.id}"))
+    original = case.text.raw.decode("utf-8") if case.text is not None else ""
+    diff = "".join(difflib.unified_diff(original.splitlines(True), text.splitlines(True),
+                                        f"{case.id}.yaml", f"{case.id}.variant.yaml"))
+    with audit.acting_as(who), writing(engine) as connection:
+        found = connection.execute(select(CaseVersion.id).where(
+            CaseVersion.sha256 == variant.sha256)).scalar_one_or_none()
+        if found is None:
+            found = connection.execute(insert(CaseVersion).values(
+                case_id=case.id, sha256=variant.sha256, title=variant.file.title.en,
+                as_of=variant.as_of, content=text, recorded_at=utc_now(), recorded_by=who,
+            )).inserted_primary_key[0]  # type: ignore[index]
+            audit.record(connection, "variant", "case_version", str(found),
+                         {"case": case.id, "changes": dict(changes), "why": why})
+    return {"version_id": int(found), "diff": diff}
 
 
 # -- evidence ------------------------------------------------------------------------------------
@@ -453,19 +484,26 @@ async def brief_page(request: Request, name: str, account: Reader) -> HTMLRespon
 async def brief_start(request: Request, name: str, account: Writer,
                       brief_lang: Annotated[str, Form(max_length=8)] = "en",
                       fmt: Annotated[str, Form(max_length=8)] = "html") -> HTMLResponse:
-    """Start a brief in the background (the server's brief jobs); answer its progress."""
-    from yubi.web.jobs import JobsFull
+    """Start a brief with the server's brief jobs (as ``POST /api/v1/cases/{case}/briefs``
+    does); answer its progress, which polls itself until the brief is done."""
+    from yubi.web.api.common import record_write
+    from yubi.web.jobs import TooManyJobsError
 
     if brief_lang not in _languages():
         brief_lang = "en"
     await run_in_threadpool(_case, name, None, request)
-    settings = {"samples": request.app.state.settings.brief_samples}
+    settings = request.app.state.settings
+    brief_settings = {"samples": settings.brief_samples, "seed": 0,
+                      "sobol_samples": settings.brief_sobol_samples,
+                      "tornado_samples": settings.brief_tornado_samples}
     try:
-        job = request.app.state.briefs.submit(name, {}, brief_lang, fmt == "pdf", settings,
-                                              account.name)
-    except JobsFull:
-        raise HTTPException(503, "too many briefs are being made; try again shortly",
-                            headers={"Retry-After": "30"}) from None
+        job = request.app.state.briefs.submit(name, {}, brief_lang, fmt == "pdf",
+                                              brief_settings, account.name)
+    except TooManyJobsError:
+        raise HTTPException(429, "too many briefs are being made; try again in a minute",
+                            headers={"Retry-After": "60"}) from None
+    await run_in_threadpool(record_write, request.app.state.engine, account, "brief", "case",
+                            name, {"language": brief_lang, "pdf": fmt == "pdf", "job": job.id})
     return render(request, "_brief_job.html.j2", account, case_id=name, job=_job_view(job))
 
 
@@ -473,18 +511,8 @@ async def brief_start(request: Request, name: str, account: Writer,
 async def brief_progress(request: Request, job_id: str, account: Reader) -> HTMLResponse:
     job = request.app.state.briefs.get(job_id)
     if job is None:
-        raise HTTPException(404, "no such brief job")
+        raise HTTPException(404, "no such brief job (jobs end with the server)")
     return render(request, "_brief_job.html.j2", account, case_id=job.case, job=_job_view(job))
-
-
-@router.get("/brief/jobs/{job_id}/{kind}")
-async def brief_download(request: Request, job_id: str, kind: str, account: Reader) -> Response:
-    job = request.app.state.briefs.get(job_id)
-    path = None if job is None or kind not in ("html", "pdf") else job.file(kind)
-    if path is None:
-        raise HTTPException(404, "no such file (yet)")
-    media = "text/html" if kind == "html" else "application/pdf"
-    return FileResponse(path, media_type=media, filename=path.name)
 
 
 #: The steps of a brief in order, for the progress bar (as the brief's timings name them).
@@ -499,5 +527,7 @@ def _job_view(job: Any) -> dict[str, Any]:
     done = job.status == "done"
     return {"id": job.id, "status": job.status, "step": step, "language": job.language,
             "pdf": job.pdf, "error": job.error, "progress": total if done else position,
-            "total": total, "html": done and job.file("html") is not None,
-            "has_pdf": done and job.file("pdf") is not None}
+            "total": total,
+            # The REST API's download route serves the files (GET /api/v1/briefs/{id}/...).
+            "downloads": {kind: f"/api/v1/briefs/{job.id}/download?format={kind}"
+                          for kind in ("html", "pdf") if done and job.file(kind) is not None}}

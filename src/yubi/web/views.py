@@ -132,7 +132,7 @@ def form_changes(case: Case, form: Mapping[str, str]) -> dict[str, str]:
             changes[entry.id] = low if low == high else f"{low} to {high}"
     for scenario in case.scenarios:
         if form.get(f"off.{scenario.id}"):
-            changes[f"off.{scenario.id}"] = "on"
+            changes[f"off.{scenario.id}"] = "off"
             continue
         value = form.get(f"prior.{scenario.id}", "").strip()
         if value and not _same(value, scenario.prior):

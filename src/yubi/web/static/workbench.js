@@ -1,8 +1,8 @@
 /* yubi workbench: the pages' only script (the Content-Security-Policy forbids inline ones).
  *
  * - sends the CSRF token with every htmx request (header X-CSRF-Token, from <meta>);
- * - draws charts with uPlot from <script type="application/json"> blocks named by
- *   data-source on each [data-chart] element: "fans" (what-if fan charts), "update"
+ * - draws charts with uPlot from the JSON in each [data-chart] element's data-json
+ *   attribute (htmx drops <script> elements from swapped fragments): "fans" (what-if fan charts), "update"
  *   (scenario probabilities after each evidence item), "calibration" (forecast scores);
  * - on the What-if page, shows each slider's value, marks changed inputs, and measures the
  *   time from the last input change to the redrawn charts (performance marks "whatif-input"
@@ -21,9 +21,9 @@
   var state = { lastInput: null, latencies: [], draws: 0 };
   window.yubiWhatif = state;
 
-  function readJson(id) {
-    var node = document.getElementById(id);
-    return node ? JSON.parse(node.textContent) : null;
+  function readJson(el) {
+    var text = el.getAttribute("data-json");
+    return text ? JSON.parse(text) : null;
   }
 
   function paintSwatches(root) {
@@ -150,7 +150,7 @@
 
   function drawCharts(root) {
     root.querySelectorAll("[data-chart]").forEach(function (el) {
-      var data = readJson(el.getAttribute("data-source"));
+      var data = readJson(el);
       if (!data || typeof uPlot === "undefined") { return; }
       var kind = el.getAttribute("data-chart");
       if (kind === "fans") { drawFans(el, data); }
