@@ -72,6 +72,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("store", "The store's database: upgrade its schema, check it."),
     "evidence": ("store", "Evidence items: add, import, list, correct, retract."),
     "forecast": ("store", "Forecasting questions and probabilities (model and analysts)."),
+    "serve": ("web", "Serve the workbench (pages and REST API under /api/v1) on the store the "
+              "CLI uses."),
+    "user": ("web", "Accounts of the web workbench (roles: viewer, analyst, admin)."),
+    "token": ("web", "API tokens for scripts (sent as 'Authorization: Bearer')."),
 }
 
 EXIT_BAD_INPUT = 2

@@ -1,6 +1,7 @@
 """The audit log: who changed what in the store, and when.
 
-The analyst's name comes from ``$YUBI_ANALYST``, else the operating-system user. Each change
+The analyst's name comes from :func:`acting_as` (the web server's logged-in user), else
+``$YUBI_ANALYST``, else the operating-system user. Each change
 (an item added, a file imported, a probability given, a question resolved) is one entry whose
 ``diff`` is the JSON of what was written; rows written by the change point back at it.
 """
@@ -10,18 +11,35 @@ from __future__ import annotations
 import getpass
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
 from yubi.store.models import AuditEntry, utc_now
 
-__all__ = ["analyst_name", "history", "record"]
+__all__ = ["acting_as", "analyst_name", "history", "record"]
+
+# A context variable, not an environment variable: each request of the web server runs in its
+# own context, so concurrent requests of two users never see each other's name.
+_acting: ContextVar[str | None] = ContextVar("yubi_acting_user", default=None)
+
+
+@contextmanager
+def acting_as(name: str) -> Iterator[None]:
+    """Within the block, changes are recorded as made by ``name``."""
+    token = _acting.set(name)
+    try:
+        yield
+    finally:
+        _acting.reset(token)
 
 
 def analyst_name() -> str:
-    """The person making changes: ``$YUBI_ANALYST``, else the login name."""
-    name = os.environ.get("YUBI_ANALYST", "").strip()
+    """The person making changes: :func:`acting_as`, ``$YUBI_ANALYST``, else the login name."""
+    name = _acting.get() or os.environ.get("YUBI_ANALYST", "").strip()
     if name:
         return name
     try:

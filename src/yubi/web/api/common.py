@@ -1,0 +1,56 @@
+"""What the API's routes share: the case path parameter, the case cache, JSON, the audit."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import HTTPException, Path, Query
+from sqlalchemy import Engine
+
+from yubi.store import audit
+from yubi.store.accounts import Account
+from yubi.store.database import writing
+
+if TYPE_CHECKING:
+    from yubi.case.model import Case
+
+__all__ = ["AsOf", "CaseName", "bundled_case", "finite", "record_write"]
+
+CASE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+CaseName = Annotated[str, Path(pattern=CASE_PATTERN, description="A bundled case's name.")]
+AsOf = Annotated[str | None, Query(
+    pattern=r"^(\d{4}-\d{2}-\d{2}|today)$",
+    description="Answer from what had been recorded by the end of this date (UTC).")]
+
+
+def bundled_case(name: str) -> Case:
+    """A bundled case by name; 404 for any other name.
+
+    Only names from the bundled list are opened: a request can never make the server read a
+    file path of its choosing.
+    """
+    from yubi import app
+    from yubi.case.loader import bundled_case_names
+
+    if name not in bundled_case_names():
+        raise HTTPException(404, f"no case {name!r}; GET /api/v1/cases lists them")
+    return app.open_case(name)  # compiled once per file content, then cached
+
+
+def record_write(engine: Engine, account: Account, action: str, entity: str, entity_id: str,
+                 diff: dict[str, Any]) -> int:
+    """An audit entry for a write the store functions do not record themselves."""
+    with audit.acting_as(account.name), writing(engine) as connection:
+        return audit.record(connection, action, entity, entity_id, diff)
+
+
+def finite(value: Any) -> Any:
+    """``value`` with NaN and infinities as ``None`` (JSON has no NaN)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite(item) for item in value]
+    return value
