@@ -11,8 +11,10 @@ not asserted (performance is measured in benchmarks, never asserted in tests).
 from __future__ import annotations
 
 import json
+import os
 import statistics
 from html.parser import HTMLParser
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -175,6 +177,9 @@ def test_whatif_latency_median_of_ten_changes(login: Any, server: Any) -> None:
         "min_ms": round(min(latencies), 1), "max_ms": round(max(latencies), 1),
         "latencies_ms": [round(value, 1) for value in latencies],
         "browser": page.context.browser.version,
+        # The machine's load while measuring: on a shared machine the engine's share of
+        # the two cores, not the page, decides most of the figure.
+        "load_average_1min": round(os.getloadavg()[0], 2),
     }
     SCREENSHOTS.mkdir(exist_ok=True)
     (SCREENSHOTS / "whatif-latency.json").write_text(json.dumps(record, indent=2) + "\n")
@@ -229,9 +234,9 @@ def test_switch_to_korean_and_it_persists(login: Any, server: Any) -> None:
 def test_upload_shows_the_validate_error_beside_its_line(login: Any, server: Any, tmp_path: Path,
                                                          shoot: Any) -> None:
     broken = tmp_path / "broken.yaml"
-    text = Path(parse_case_text.__code__.co_filename).parent.parent.joinpath(
-        "cases", "linear.yaml").read_text(encoding="utf-8")
-    broken.write_text(text.replace("horizon:", "horizon:\n  bogus_key: 1", 1), encoding="utf-8")
+    text = resources.files("yubi.cases").joinpath("linear.yaml").read_text(encoding="utf-8")
+    broken.write_text(text.replace("\nas_of:", "\nhorizon_months: 12\nas_of:", 1),
+                      encoding="utf-8")
     with pytest.raises(CaseError) as expected:
         parse_case_text(broken.read_bytes(), "broken.yaml")
     page = login()

@@ -24,6 +24,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from yubi.store.accounts import Account
@@ -48,8 +49,9 @@ def N_(message: str) -> str:  # noqa: N802 - gettext's marker: extracted, transl
     return message
 
 
-#: Words the templates translate from data (a question's resolution), marked for the catalog.
-DATA_WORDS = (N_("yes"), N_("no"))
+#: Words the templates translate from data (a question's resolution, a user's role), marked
+#: for the catalog.
+DATA_WORDS = (N_("yes"), N_("no"), N_("viewer"), N_("analyst"), N_("admin"))
 Reader = Annotated[Account, Depends(require_role("viewer"))]
 Writer = Annotated[Account, Depends(require_role("analyst"))]
 
@@ -261,39 +263,53 @@ def _baseline(case: Any) -> tuple[Any, tuple[str, ...]]:
     return found
 
 
-def _whatif_context(case: Any, form: Mapping[str, str], lang: str,
-                    runs: Any = None) -> dict[str, Any]:
-    """Apply the form's changes, run, and build the results fragment's context."""
-    from yubi import app
+def _whatif_choices(case: Any, form: Mapping[str, str]) -> tuple[dict[str, str], list[str],
+                                                                   str]:
+    """The form's changes, the outputs to chart and the table's month (defaults: the key
+    outputs and month of the brief)."""
     from yubi.brief.analyses import default_key_month
-    from yubi.errors import YubiInputError
 
     changes = views.form_changes(case, form)
-    started = time.perf_counter()
-    baseline, key_outputs = _baseline(case)
     known = {o.id for o in case.outputs}
-    outputs = [o for o in form.get("outputs", "").split(",") if o in known] or list(key_outputs)
-    month = form.get("month") or default_key_month(case)
-    if month not in case.months:
-        month = default_key_month(case)
+    chosen = [o for o in form.get("outputs", "").split(",") if o in known]
+    outputs = chosen or list(_baseline(case)[1])
+    month = form.get("month", "")
+    return changes, outputs, month if month in case.months else default_key_month(case)
+
+
+def _whatif_html(case: Any, changes: Mapping[str, str], outputs: list[str], month: str,
+                 lang: str, progress: Any) -> str:
+    """Apply ``changes``, run 10,000 trajectories and render the results fragment."""
+    from yubi import app
+    from yubi.errors import YubiInputError
+
+    template = _environment(lang).get_template("_whatif_results.html.j2")
+    started = time.perf_counter()
+    baseline = _baseline(case)[0]
     try:
         changed = app.apply_changes(case, changes) if changes else case
     except YubiInputError as error:
-        return {"error": str(error), "changes": changes}
-    result = baseline if not changes else app.run(changed, samples=WHATIF_SAMPLES,
-                                                   seed=WHATIF_SEED)
-    elapsed = time.perf_counter() - started
+        return template.render(lang=lang, error=str(error), changes=changes)
+    result = baseline if not changes else app.run(
+        changed, samples=WHATIF_SAMPLES, seed=WHATIF_SEED, progress=progress)
     formatter = _formatter(lang)
-    return {
-        "error": None, "changes": changes, "month": month, "outputs": outputs,
-        "table": views.scenario_table(result, outputs, month, formatter, lang),
-        "charts": {"months": views.chart_months(case),
-                   "labels": [formatter.month(m) for m in case.months],
-                   "marker": case.months.index(month),
-                   "fans": views.fan_charts(result, outputs, lang,
-                                             baseline if changes else None)},
-        "server_ms": round(elapsed * 1000), "samples": WHATIF_SAMPLES, "seed": WHATIF_SEED,
-    }
+    return template.render(
+        lang=lang, fmt=formatter, error=None, changes=changes,
+        table=views.scenario_table(result, outputs, month, formatter, lang),
+        charts={"months": views.chart_months(case),
+                "fans": views.fan_charts(result, outputs, lang, baseline if changes else None)},
+        server_ms=round((time.perf_counter() - started) * 1000))
+
+
+async def _whatif_results(request: Request, case: Any, form: Mapping[str, str],
+                          lang: str) -> tuple[str, list[str], str]:
+    """The results fragment for the form, from the server's run pool (which caches answers
+    by key: going back to an earlier value costs nothing); with the outputs and month."""
+    changes, outputs, month = await run_in_threadpool(_whatif_choices, case, form)
+    key = ("whatif", case.sha256, lang, tuple(sorted(changes.items())), tuple(outputs), month)
+    html = await request.app.state.runs.call(
+        key, lambda progress: _whatif_html(case, changes, outputs, month, lang, progress))
+    return html, outputs, month
 
 
 @router.get("/whatif/{name}", response_class=HTMLResponse)
@@ -301,16 +317,18 @@ async def whatif_page(request: Request, name: str, account: Reader,
                       version: int | None = None) -> HTMLResponse:
     lang = language(request)
     case = await run_in_threadpool(_case, name, version, request)
-    results = await request.app.state.runs.call(lambda _progress: _whatif_context(case, {}, lang))
-    outputs = [{"id": o.id, "label": views.local(o.label, lang)} for o in case.outputs]
+    results, outputs, month = await _whatif_results(request, case, {}, lang)
     scenarios = [{"id": s.id, "label": views.local(s.label, lang), "prior": s.prior,
                   "color": views.PALETTE[s.index % len(views.PALETTE)]}
                  for s in case.scenarios]
     return render(request, "whatif.html.j2", account, page="whatif", case_id=case.id,
                   case=case, version=version, title=views.local(case.file.title, lang),
                   quantities=views.quantity_inputs(case, lang), scenarios=scenarios,
-                  all_outputs=outputs, months=[(m, _formatter(lang).month(m))
-                                               for m in case.months], **results)
+                  all_outputs=[{"id": o.id, "label": views.local(o.label, lang)}
+                               for o in case.outputs],
+                  months=[(m, _formatter(lang).month(m)) for m in case.months],
+                  outputs=outputs, month=month, results=Markup(results),
+                  samples=WHATIF_SAMPLES, seed=WHATIF_SEED)
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -328,9 +346,8 @@ async def whatif_run(request: Request, name: str, account: Reader,
     lang = language(request)
     form = await _form(request)
     case = await run_in_threadpool(_case, name, version, request)
-    results = await request.app.state.runs.call(
-        lambda _progress: _whatif_context(case, form, lang))
-    return render(request, "_whatif_results.html.j2", account, case_id=case.id, **results)
+    results = (await _whatif_results(request, case, form, lang))[0]
+    return HTMLResponse(results)
 
 
 @router.post("/whatif/{name}/variant", response_class=HTMLResponse)
