@@ -3,7 +3,9 @@
 Playwright drives ``/usr/bin/chromium`` (installed by ``scripts/system-deps.sh``); no browser
 is ever downloaded. Every test here is marked ``browser`` and skipped where Chromium, the
 ``playwright`` package or the web extra is missing. The tests share one server and one
-browser per worker (xdist group ``browser``: they run on one worker).
+browser per module (xdist group ``browser``: they run on one worker). Module scope, not
+session: Playwright's sync API keeps an event loop running in the main thread, which would
+break ``asyncio.run`` in the other tests of the same worker.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.xdist_group("browser"))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.skip("needs /usr/bin/chromium (scripts/system-deps.sh installs it)")
@@ -48,7 +50,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     running.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(server: Any) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 

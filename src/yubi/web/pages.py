@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
@@ -29,6 +30,7 @@ from starlette.concurrency import run_in_threadpool
 
 from yubi.store.accounts import Account
 from yubi.web import views
+from yubi.web.api.common import CASE_PATTERN
 from yubi.web.auth import csrf_token, require_role
 
 __all__ = ["router"]
@@ -53,6 +55,8 @@ def N_(message: str) -> str:  # noqa: N802 - gettext's marker: extracted, transl
 #: for the catalog.
 DATA_WORDS = (N_("yes"), N_("no"), N_("viewer"), N_("analyst"), N_("admin"))
 Reader = Annotated[Account, Depends(require_role("viewer"))]
+#: A case's name in a page's URL (``/whatif/{case}``), as the REST API spells it.
+CasePath = Annotated[str, PathParam(alias="case", pattern=CASE_PATTERN)]
 Writer = Annotated[Account, Depends(require_role("analyst"))]
 
 
@@ -189,8 +193,8 @@ async def cases_page(request: Request, account: Reader) -> HTMLResponse:
                   stored=stored)
 
 
-@router.get("/cases/{name}", response_class=HTMLResponse)
-async def case_page(request: Request, name: str, account: Reader,
+@router.get("/cases/{case}", response_class=HTMLResponse)
+async def case_page(request: Request, name: CasePath, account: Reader,
                     version: int | None = None) -> HTMLResponse:
     lang = language(request)
     case = await run_in_threadpool(_case, name, version, request)
@@ -201,7 +205,7 @@ async def case_page(request: Request, name: str, account: Reader,
 
 
 @router.post("/cases/upload", response_class=HTMLResponse)
-async def upload_case(request: Request, account: Reader, file: UploadFile) -> HTMLResponse:
+async def upload_case(request: Request, account: Writer, file: UploadFile) -> HTMLResponse:
     """Check an uploaded case file exactly as ``yubi validate`` does; show the first problem
     beside its line. Nothing is stored."""
     raw = await file.read(UPLOAD_LIMIT + 1)
@@ -312,8 +316,8 @@ async def _whatif_results(request: Request, case: Any, form: Mapping[str, str],
     return html, outputs, month
 
 
-@router.get("/whatif/{name}", response_class=HTMLResponse)
-async def whatif_page(request: Request, name: str, account: Reader,
+@router.get("/whatif/{case}", response_class=HTMLResponse)
+async def whatif_page(request: Request, name: CasePath, account: Reader,
                       version: int | None = None) -> HTMLResponse:
     lang = language(request)
     case = await run_in_threadpool(_case, name, version, request)
@@ -332,15 +336,16 @@ async def whatif_page(request: Request, name: str, account: Reader,
 
 
 async def _form(request: Request) -> dict[str, str]:
-    form = await request.form()
+    """The submitted fields: the query of a GET (a what-if run reads), else the form."""
+    form: Any = request.query_params if request.method == "GET" else await request.form()
     fields = {key: value for key, value in form.items() if isinstance(value, str)}
     # Checkboxes of one name (the charted outputs) arrive as several fields.
     fields["outputs"] = ",".join(v for v in form.getlist("outputs") if isinstance(v, str))
     return fields
 
 
-@router.post("/whatif/{name}/run", response_class=HTMLResponse)
-async def whatif_run(request: Request, name: str, account: Reader,
+@router.get("/whatif/{case}/run", response_class=HTMLResponse)
+async def whatif_run(request: Request, name: CasePath, account: Reader,
                      version: int | None = None) -> HTMLResponse:
     """Rerun with the form's changes; answers the results fragment (table and fan charts)."""
     lang = language(request)
@@ -350,8 +355,8 @@ async def whatif_run(request: Request, name: str, account: Reader,
     return HTMLResponse(results)
 
 
-@router.post("/whatif/{name}/variant", response_class=HTMLResponse)
-async def whatif_variant(request: Request, name: str, account: Writer,
+@router.post("/whatif/{case}/variant", response_class=HTMLResponse)
+async def whatif_variant(request: Request, name: CasePath, account: Writer,
                          version: int | None = None) -> HTMLResponse:
     """Store the changed case as a new version of the case, with its diff."""
     form = await _form(request)
@@ -443,8 +448,8 @@ def _evidence_context(case: Any, engine: Any, lang: str) -> dict[str, Any]:
     }
 
 
-@router.get("/evidence/{name}", response_class=HTMLResponse)
-async def evidence_page(request: Request, name: str, account: Reader) -> HTMLResponse:
+@router.get("/evidence/{case}", response_class=HTMLResponse)
+async def evidence_page(request: Request, name: CasePath, account: Reader) -> HTMLResponse:
     lang = language(request)
     case = await run_in_threadpool(_case, name, None, request)
     context = await run_in_threadpool(_evidence_context, case, request.app.state.engine, lang)
@@ -453,8 +458,8 @@ async def evidence_page(request: Request, name: str, account: Reader) -> HTMLRes
                   today=dt.date.today().isoformat(), form_error=None, added=None, **context)
 
 
-@router.post("/evidence/{name}", response_class=HTMLResponse)
-async def evidence_add(request: Request, name: str, account: Writer) -> HTMLResponse:
+@router.post("/evidence/{case}", response_class=HTMLResponse)
+async def evidence_add(request: Request, name: CasePath, account: Writer) -> HTMLResponse:
     """Add one item (checked like a row of an imported file); answer the refreshed panel."""
     from yubi.errors import DataError
     from yubi.store import audit
@@ -489,16 +494,16 @@ async def evidence_add(request: Request, name: str, account: Writer) -> HTMLResp
 
 
 # -- brief -----------------------------------------------------------------------------------
-@router.get("/brief/{name}", response_class=HTMLResponse)
-async def brief_page(request: Request, name: str, account: Reader) -> HTMLResponse:
+@router.get("/brief/{case}", response_class=HTMLResponse)
+async def brief_page(request: Request, name: CasePath, account: Reader) -> HTMLResponse:
     lang = language(request)
     case = await run_in_threadpool(_case, name, None, request)
     return render(request, "brief.html.j2", account, page="brief", case_id=case.id,
                   title=views.local(case.file.title, lang), job=None)
 
 
-@router.post("/brief/{name}", response_class=HTMLResponse)
-async def brief_start(request: Request, name: str, account: Writer,
+@router.post("/brief/{case}", response_class=HTMLResponse)
+async def brief_start(request: Request, name: CasePath, account: Writer,
                       brief_lang: Annotated[str, Form(max_length=8)] = "en",
                       fmt: Annotated[str, Form(max_length=8)] = "html") -> HTMLResponse:
     """Start a brief with the server's brief jobs (as ``POST /api/v1/cases/{case}/briefs``
