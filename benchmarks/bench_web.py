@@ -49,8 +49,10 @@ class Tally:
         return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
-def load_test(duration: float = 60.0, clients: int = 20, samples: int = 10_000) -> list[Figure]:
-    """Serve, load, stop; the figures for benchmarks/RESULTS.md."""
+def load_test(quick: bool = False, *, duration: float | None = None, clients: int = 20,
+              samples: int = 10_000) -> list[Figure]:
+    """Serve, load, stop; the figures for benchmarks/RESULTS.md (``quick``: 10 s of load)."""
+    duration = duration if duration is not None else (10.0 if quick else 60.0)
     with tempfile.TemporaryDirectory(prefix="yubi-bench-web-") as folder:
         url = f"sqlite:///{Path(folder) / 'store.sqlite3'}"
         token = _account(url)
@@ -79,7 +81,7 @@ def load_test(duration: float = 60.0, clients: int = 20, samples: int = 10_000) 
                 f"p99 {tally.percentile(99) * 1000:.0f} ms; {errors} errors")
     note = (f"{done} runs; {os.cpu_count()} cores, one simulation per core at once, the rest "
             f"wait in line; loopback; mean {statistics.fmean(tally.latencies) * 1000:.0f} ms; "
-            f"CPU used: server {server_cpu:.0f} s, load client {client_cpu:.0f} s, of "
+            f"CPU used: server {server_cpu:.0f} s, load client {client_cpu:.1f} s, of "
             f"{elapsed * (os.cpu_count() or 1):.0f} core-seconds")
     if tally.errors:
         note += f"; errors: {tally.errors}"
@@ -164,7 +166,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20, help="concurrent clients")
     parser.add_argument("--samples", type=int, default=10_000, help="trajectories per run")
     arguments = parser.parse_args()
-    for figure in load_test(arguments.duration, arguments.clients, arguments.samples):
+    for figure in load_test(duration=arguments.duration, clients=arguments.clients,
+                            samples=arguments.samples):
         print(figure.row())
 
 

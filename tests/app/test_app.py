@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+import yubi
 from yubi import app
 from yubi.case.model import Case
 from yubi.errors import CaseError, UsageError
@@ -58,14 +59,22 @@ def test_run_checks_its_settings_and_reports_progress(bundled: Case) -> None:
     assert sum(done) == 700
 
 
-def test_import_yubi_stays_light() -> None:
-    heavy = ["pandas", "matplotlib", "SALib", "sqlalchemy", "dask", "distributed", "xarray",
-             "typer", "fastapi"]
+def test_import_yubi_and_the_app_layer_stay_light() -> None:
+    heavy = ["numpy", "scipy", "pandas", "matplotlib", "SALib", "sqlalchemy", "dask",
+             "distributed", "xarray", "typer", "fastapi", "yubi.engine", "yubi.case.model"]
     code = (
-        "import sys, yubi\n"
-        "assert callable(yubi.run) and callable(yubi.open_case)\n"
+        "import sys, yubi, yubi.app\n"
+        "assert callable(yubi.app.run) and callable(yubi.app.parse_changes)\n"
         f"print([m for m in {heavy!r} if m in sys.modules])\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[]"
+    assert callable(yubi.run) and callable(yubi.open_case)
+
+
+def test_progress_true_draws_a_bar_on_stderr(bundled: Case, capsys: pytest.CaptureFixture[str]
+                                             ) -> None:
+    result = app.run(bundled, samples=300, seed=1, progress=True)
+    assert result.settings.samples == 300
+    assert capsys.readouterr().out == ""  # the bar never mixes with what a command prints

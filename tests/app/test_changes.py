@@ -176,3 +176,21 @@ def test_numbers_and_their_text_record_alike(bundled: Case) -> None:
     as_number = bundled.with_changes({"troops_initial": 11000, "prior.russia_defeat": 0.2})
     as_text = bundled.with_changes({"troops_initial": "11000", "prior.russia_defeat": "0.2"})
     assert as_number.changes == as_text.changes
+
+
+def test_a_change_keeps_priors_set_from_evidence(bundled: Case) -> None:
+    posterior = bundled.with_priors([0.1, 0.6, 0.3])  # as evidence updating does
+    for changes in ({"troops_cap": "20000 to 60000"}, {"troops_initial": 11000}):
+        assert posterior.with_changes(changes).priors.tolist() == [0.1, 0.6, 0.3]
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("dask")
+def test_dask_workers_apply_the_changes_too(tmp_path) -> None:
+    from tests.core.core_cases import BASE, write
+
+    case = app.open_case(write(tmp_path / "probe.yaml", BASE))
+    changed = case.with_changes({"troops": "12 to 30", "rate": 0.2, "prior.surge": 0.5})
+    here = app.run_json(app.run(changed, samples=3_000, seed=7))
+    on_dask = app.run_json(app.run(changed, samples=3_000, seed=7, workers=1))
+    assert on_dask == here

@@ -2,7 +2,8 @@
 
 A kernel interrupt sends SIGINT to the kernel process alone, so this sends it to the parent
 only (not the process group) and checks that the parent returns and its forked workers are
-gone within seconds, long before the run would have finished.
+gone within seconds, long before the run would have finished: once with forked workers
+forced, once the way the engine chooses to run (threads or processes).
 """
 
 from __future__ import annotations
@@ -18,11 +19,14 @@ import pytest
 
 SCRIPT = """
 import sys, yubi
+import yubi.engine.run as engine
+if sys.argv[1] == "processes":  # force forked workers, whatever the engine would choose
+    engine._forking_pays = lambda *arguments: True
 case = yubi.open_case()
 yubi.run(case, samples=10_000, seed=1)          # warm: tables are built before forking
 print("ready", flush=True)
 try:
-    yubi.run(case, samples=4_000_000, seed=1)   # minutes of work on forked processes
+    yubi.run(case, samples=4_000_000, seed=1)   # long enough to be interrupted
 except KeyboardInterrupt:
     print("interrupted", flush=True)
     sys.exit(130)
@@ -44,16 +48,18 @@ def _alive(pid: int) -> bool:
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists() or (os.cpu_count() or 1) < 2,
                     reason="needs Linux /proc and two cores (runs fork only then)")
-def test_sigint_stops_the_worker_processes_at_once() -> None:
-    process = subprocess.Popen([sys.executable, "-c", SCRIPT], stdout=subprocess.PIPE,
+@pytest.mark.parametrize("mode", ["processes", "default"])
+def test_sigint_stops_the_run_and_its_workers_at_once(mode: str) -> None:
+    process = subprocess.Popen([sys.executable, "-c", SCRIPT, mode], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
         assert process.stdout.readline().strip() == "ready"
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + (60 if mode == "processes" else 1.5)
         while not (workers := _children(process.pid)) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert workers, "the run did not fork worker processes"
+        if mode == "processes":
+            assert workers, "the run did not fork worker processes"
         time.sleep(0.5)
         interrupted = time.monotonic()
         process.send_signal(signal.SIGINT)

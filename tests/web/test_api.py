@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
 from fastapi.testclient import TestClient
 from tests.web.conftest import CASE, Site
 
@@ -96,6 +97,7 @@ def test_the_openapi_document(site: Site, client: TestClient) -> None:
     assert client.get("/docs").status_code == 404  # no UI that would load scripts from a CDN
 
 
+@pytest.mark.slow
 def test_a_brief_is_made_in_the_background(site: Site, client: TestClient) -> None:
     site.app.state.settings = site.app.state.settings.__class__(
         **{**site.app.state.settings.__dict__, "brief_samples": 2000,
@@ -118,3 +120,17 @@ def test_a_brief_is_made_in_the_background(site: Site, client: TestClient) -> No
     assert "attachment" in answer.headers["content-disposition"]
     assert '<html lang="ko"' in answer.text
     assert client.get(f"{API}/briefs/{'f' * 32}", headers=site.bearer("vic")).status_code == 404
+
+
+def test_a_case_named_in_the_query_or_body_is_a_422_when_unknown(site: Site,
+                                                                 client: TestClient) -> None:
+    reader, writer = site.bearer("vic"), site.bearer("ana")
+    answer = client.get(f"{API}/evidence", params={"case": "nope"}, headers=reader)
+    assert answer.status_code == 422 and answer.json()["detail"][0]["loc"] == ["query", "case"]
+    answer = client.post(f"{API}/forecasts", json={"case": "nope", "question": "q",
+                                                   "probability": 0.5}, headers=writer)
+    assert answer.status_code == 422 and answer.json()["detail"][0]["loc"] == ["body", "case"]
+    answer = client.get(f"{API}/cases/{CASE}/update", params={"as_of": "2025-13-40"},
+                        headers=reader)
+    assert answer.status_code == 422 and answer.json()["detail"][0]["loc"] == ["query", "as_of"]
+    assert client.get(f"{API}/cases/nope/update", headers=reader).status_code == 404

@@ -2,8 +2,9 @@
 
 Presenters (the Typer CLI, the FastAPI routes, a notebook) parse their input, call one of
 these functions and present the answer; none of them holds logic of its own. Nothing here
-imports Typer, FastAPI or a plotting library, and heavy libraries are imported inside the
-function that needs them.
+imports Typer, FastAPI or a plotting library, and ``import yubi.app`` is cheap (pydantic and
+ruamel.yaml): NumPy, SciPy, the engine and the rest are imported inside the functions that
+need them.
 
 >>> from yubi import app
 >>> case = app.open_case()                                    # doctest: +SKIP
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from yubi.app.cases import CaseSummary, list_cases, open_case
 from yubi.app.runs import run, run_document, run_json
+from yubi.app.variant import save_variant, variant_text
 from yubi.case.changes import Change, ChangeError, apply_changes, parse_changes
 
 __all__ = [
@@ -28,4 +30,6 @@ __all__ = [
     "run",
     "run_document",
     "run_json",
+    "save_variant",
+    "variant_text",
 ]

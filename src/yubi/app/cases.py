@@ -7,11 +7,13 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from threading import Lock
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from yubi.case.loader import bundled_case_names, parse_case_text, resolve_case
-from yubi.case.model import Case, compile_case
+from yubi.case.loader import bundled_case_names, parse_case_text, read_case_file, resolve_case
 from yubi.errors import CaseError, Location
+
+if TYPE_CHECKING:
+    from yubi.case.model import Case
 
 __all__ = ["CaseSummary", "list_cases", "open_case"]
 
@@ -69,6 +71,7 @@ def open_case(ref: str | Path | None = None) -> Case:
             _cache.move_to_end(key)
             return _cache[key]
     from yubi.case.loader import MAX_CASE_BYTES
+    from yubi.case.model import compile_case  # SciPy: only when a case is compiled
 
     if len(raw) > MAX_CASE_BYTES:
         raise CaseError(f"case file larger than {MAX_CASE_BYTES} bytes", Location(display))
@@ -81,12 +84,13 @@ def open_case(ref: str | Path | None = None) -> Case:
 
 
 def list_cases() -> list[CaseSummary]:
-    """The bundled cases, by name."""
+    """The bundled cases, by name (read and checked, not compiled: no SciPy needed)."""
     summaries = []
     for name in bundled_case_names():
-        case = open_case(name)
+        path = resolve_case(name)
+        file = read_case_file(path).file
         summaries.append(CaseSummary(
-            name, case.file.title.en, case.path, case.as_of.isoformat(),
-            tuple(s.id for s in case.scenarios), tuple(o.id for o in case.outputs),
+            name, file.title.en, str(path), file.as_of.isoformat(),
+            tuple(s.id for s in file.scenarios), tuple(file.outputs),
         ))
     return summaries

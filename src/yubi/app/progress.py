@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from yubi.jupyter import in_notebook
+from yubi._jupyter import in_notebook
 
 __all__ = ["progress_callback"]
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from yubi.case.model import Case
-from yubi.engine.results import SimulationResult
-from yubi.engine.run import RunSettings, simulate
+if TYPE_CHECKING:
+    from yubi.case.model import Case
+    from yubi.engine.results import SimulationResult
 
 __all__ = ["run", "run_document", "run_json"]
 
@@ -23,6 +24,7 @@ def run(
     workers: int | None = None,
     scheduler: str | None = None,
     progress: Progress | bool | None = None,
+    trajectories: str | Path | None = None,
 ) -> SimulationResult:
     """Simulate ``case`` and summarize every output per scenario and month.
 
@@ -41,6 +43,8 @@ def run(
     progress
         A callback given the number of trajectories finished as chunks complete; ``True``
         draws a bar (in a Jupyter notebook, or on stderr); ``None`` or ``False``: nothing.
+    trajectories
+        Also stream every raw trajectory to this Parquet file.
 
     Raises
     ------
@@ -48,11 +52,13 @@ def run(
         For bad settings (samples, seed, sampler, workers).
     """
     from yubi.app.progress import progress_callback
+    from yubi.engine.run import RunSettings, simulate
 
     settings = RunSettings(samples, seed, sampler)  # type: ignore[arg-type]  # checked here
     with progress_callback(progress, samples) as tick:
         return simulate(case, settings.samples, seed=settings.seed, sampler=settings.sampler,
-                        workers=workers, scheduler=scheduler, progress=tick)
+                        workers=workers, scheduler=scheduler, trajectories=trajectories,
+                        progress=tick)
 
 
 def run_document(result: SimulationResult) -> dict[str, Any]:

@@ -11,12 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from yubi.case import schema
 from yubi.case.changes import Change, change_note, describe_definition
-from yubi.case.model import Case
 from yubi.errors import UsageError
+
+if TYPE_CHECKING:
+    from yubi.case import schema
+    from yubi.case.model import Case
 
 __all__ = ["save_variant", "variant_text"]
 
@@ -71,8 +73,17 @@ def save_variant(
     if not path.parent.is_dir():
         raise UsageError(f"folder {path.parent} does not exist")
     text = variant_text(case, by=by, why=why, on=on)
+    _check(text, str(path))
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def _check(text: str, display: str) -> None:
+    """The variant must be a valid case: read and compile it before it is written."""
+    from yubi.case.loader import parse_case_text
+    from yubi.case.model import compile_case
+
+    compile_case(parse_case_text(text.encode("utf-8"), display))
 
 
 def _round_trip(text: str) -> tuple[Any, Any]:

@@ -18,6 +18,9 @@ key                     value
                         (``scenario.<id>=off`` is the same)
 ======================  =========================================================================
 
+A quantity change replaces the quantity's own definition; a scenario that overrides the
+quantity keeps its override while it is in effect.
+
 Each change is checked as a case line is — the name exists (else "did you mean"), the value
 parses, its unit has the quantity's dimension, it lies within the quantity's ``truncate``
 bounds, the distribution's parameters are consistent — and raises :class:`ChangeError` naming
@@ -34,15 +37,17 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from difflib import get_close_matches
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from yubi.case import schema
-from yubi.case.distributions import Marginal
-from yubi.case.model import PRIOR_TOLERANCE, Case, Definition, _CaseCompiler, _did_you_mean
 from yubi.case.units import UnitError, parse_unit
 from yubi.errors import CaseError, UsageError
+
+if TYPE_CHECKING:
+    from yubi.case.model import Case
 
 __all__ = ["Change", "ChangeError", "apply_changes", "change_note", "parse_changes"]
 
@@ -138,9 +143,17 @@ def apply_changes(case: Case, changes: Mapping[str, object]) -> Case:
             for s, p in zip(file.scenarios, priors, strict=True)
         ]
         file = file.model_copy(update={"scenarios": scenarios})
-    changed = _recompile(case, file, new_quantities, quantities)
-    if priors is not None:
-        changed = changed.with_priors(priors)
+    # The compiler (NumPy, SciPy) is imported here: the case passed in has it loaded already,
+    # and parsing or listing changes should not pay for it.
+    from yubi.case.recompile import recompile
+
+    try:
+        changed = recompile(case, file, new_quantities)
+    except CaseError as error:
+        subject = error.subject if error.subject in quantities else None
+        raise ChangeError(subject or ", ".join(quantities) or "changes", error.message) from None
+    # The case's own priors may differ from its file's (posteriors from evidence): keep them.
+    changed = changed.with_priors(priors if priors is not None else case.priors.tolist())
     return replace(changed, changes=case.changes + tuple(records))
 
 
@@ -190,7 +203,7 @@ def _check_key(case: Case, key: str) -> None:
     if head in ("prior", "off") and rest:
         if rest not in scenario_ids:
             raise ChangeError(key, f'no scenario "{rest}" in case {case.id}'
-                              f"{_did_you_mean(rest, scenario_ids)}")
+                              f"{_hint(rest, scenario_ids)}")
         return
     if key in case.file.quantities:
         return
@@ -203,7 +216,12 @@ def _check_key(case: Case, key: str) -> None:
     known = [*case.file.quantities, *(f"prior.{s}" for s in scenario_ids),
              *(f"off.{s}" for s in scenario_ids)]
     raise ChangeError(key, f"no quantity or scenario key \"{key}\" in case {case.id}"
-                      f"{_did_you_mean(key, known)}")
+                      f"{_hint(key, known)}")
+
+
+def _hint(name: str, known: Sequence[str]) -> str:
+    close = get_close_matches(name, list(known), n=1)
+    return f' (did you mean "{close[0]}"?)' if close else ""
 
 
 def _switch(key: str, value: object) -> bool:
@@ -367,6 +385,8 @@ def _plain(value: Any) -> str:
 # -- priors --------------------------------------------------------------------------------
 def _priors(case: Case, records: Sequence[Change]) -> list[float] | None:
     """New priors: given ones fixed, switched-off ones 0, the rest rescaled to fill 1."""
+    from yubi.case.model import PRIOR_TOLERANCE  # loaded already: a compiled case exists
+
     fixed: dict[str, float] = {}
     for change in records:
         if change.kind == "prior":
@@ -407,87 +427,3 @@ def _probability(change: Change) -> float:
     if not 0.0 <= value <= 1.0 or math.isnan(value):
         raise ChangeError(change.key, f"{change.value} is not a probability between 0 and 1")
     return value
-
-
-# -- compiling -----------------------------------------------------------------------------
-def _recompile(
-    case: Case, file: schema.CaseFile, new: Mapping[str, schema.Quantity],
-    changes: Mapping[str, Change],
-) -> Case:
-    """The case compiled with ``file``: only the changed definitions where that is exact."""
-    if case.text is None:
-        raise UsageError("this case was not compiled from a case file; load it with "
-                         "yubi.open_case() to change it")
-    text = replace(case.text, file=file)
-    compiler = _CaseCompiler(text)
-    try:
-        quick = _swap_definitions(case, compiler, new) if new else case
-        if quick is None:
-            fresh = _reuse_marginals(case, compiler.compile())
-            return replace(fresh, text=case.text, changes=case.changes)
-        return replace(quick, file=file)
-    except CaseError as error:
-        subject = error.subject if error.subject in changes else None
-        key = subject or ", ".join(changes) or "changes"
-        raise ChangeError(key, error.message) from None
-
-
-def _swap_definitions(
-    case: Case, compiler: _CaseCompiler, new: Mapping[str, schema.Quantity]
-) -> Case | None:
-    """Replace the base definitions of changed quantities in place, or ``None`` when a
-    change alters the case's structure (design columns, dependencies) and needs a full
-    compile. Exact: it calls the compiler's own definition step."""
-    variables = list(case.variables)
-    inputs = list(case.inputs)
-    position = {v.name: i for i, v in enumerate(variables)}
-    for name, quantity in new.items():
-        variable = variables[position[name]]
-        old = variable.base
-        if quantity.expr is not None or old.expression is not None:
-            return None
-        compiler.units[name] = variable.unit
-        definition = compiler._definition(quantity, ["quantities", name], name, {})
-        if not _same_structure(old, definition):
-            return None
-        variables[position[name]] = replace(variable, base=definition)
-        if definition.marginal is not None and variable.column is not None:
-            column = inputs[variable.column]
-            inputs[variable.column] = replace(column, marginal=definition.marginal,
-                                              sources=definition.sources,
-                                              assumption=definition.assumption)
-    return replace(case, variables=tuple(variables), inputs=tuple(inputs))
-
-
-def _same_structure(old: Definition, new: Definition) -> bool:
-    """A distribution stays a distribution, or a constant a constant: same design columns."""
-    return (old.marginal is None) == (new.marginal is None)
-
-
-def _reuse_marginals(old: Case, new: Case) -> Case:
-    """``new`` with every distribution that ``old`` also has replaced by ``old``'s object,
-    whose inverse-CDF table is already built (tabulating one takes ~40 ms)."""
-    known: dict[str, Marginal] = {}
-    for column in old.inputs:
-        if column.marginal is not None:
-            known.setdefault(_marginal_key(column.marginal), column.marginal)
-
-    def same(marginal: Marginal | None) -> Marginal | None:
-        return known.get(_marginal_key(marginal), marginal) if marginal is not None else None
-
-    def definition(item: Definition) -> Definition:
-        return replace(item, marginal=same(item.marginal)) if item.marginal else item
-
-    variables = tuple(
-        replace(v, base=definition(v.base),
-                overrides={k: definition(d) for k, d in v.overrides.items()})
-        for v in new.variables
-    )
-    inputs = tuple(replace(c, marginal=same(c.marginal)) for c in new.inputs)
-    scenarios = tuple(replace(s, start_marginal=same(s.start_marginal)) for s in new.scenarios)
-    return replace(new, variables=variables, inputs=inputs, scenarios=scenarios)
-
-
-def _marginal_key(marginal: Marginal) -> str:
-    return repr((marginal.kind, sorted(marginal.parameters.items()), marginal.lower,
-                 marginal.upper, marginal.tabulated))

@@ -56,24 +56,34 @@ def run(
         str | None,
         typer.Option("--as-of", help="Use scenario posteriors from evidence recorded by DATE."),
     ] = None,
+    changes: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set", metavar="KEY=VALUE",
+            help='A what-if change, repeatable: QUANTITY=11000, QUANTITY="20000 to 60000", '
+            "prior.SCENARIO=0.2 (the others rescale), off.SCENARIO. Recorded in the JSON.",
+        ),
+    ] = None,
 ) -> None:
     """Simulate a case and summarize every output per scenario and month."""
+    from yubi import app as workbench
     from yubi.cli.progress import progress_bar
-    from yubi.engine import simulate
 
-    compiled = load_case(case)
+    compiled = workbench.open_case(case)
     if as_of is not None:
         compiled = _with_posteriors(compiled, as_of)
+    if changes:
+        compiled = workbench.apply_changes(compiled, workbench.parse_changes(changes))
     show_progress = not as_json and samples * len(compiled.months) >= 4e6
     with progress_bar(samples, enabled=show_progress) as tick:
-        result = simulate(
-            compiled, samples, seed=seed, sampler=_sampler(sampler), workers=workers,
+        result = workbench.run(
+            compiled, samples=samples, seed=seed, sampler=_sampler(sampler), workers=workers,
             scheduler=scheduler, trajectories=trajectories, progress=tick,
         )
     if out is not None:
         result.write_table(out)
     if as_json:
-        sys.stdout.write(result.to_json() + "\n")
+        sys.stdout.write(workbench.run_json(result))
         return
     print_summary(result)
     if out is not None:
@@ -141,6 +151,8 @@ def new(path: Annotated[Path, typer.Argument(help="Where to write the starter ca
 # -- helpers -------------------------------------------------------------------------------
 def print_summary(result: SimulationResult) -> None:
     """Median [p05–p95] of each output at half-yearly months, overall and per scenario."""
+    from yubi.engine.views import short_number as _short
+
     case = result.case
     console = Console()
     shares = result.scenario_share()
@@ -153,6 +165,9 @@ def print_summary(result: SimulationResult) -> None:
         "scenarios: " + ", ".join(f"{s.id} {shares[s.id]:.1%} (prior {s.prior:.0%})"
                                   for s in case.scenarios)
     )
+    if case.changes:
+        console.print("what-if: " + ", ".join(f"{c.key}={c.value}" for c in case.changes),
+                      markup=False)
     months = sorted({*range(5, len(case.months), 6), len(case.months) - 1})
     for output in case.outputs:
         table = Table(title=f"{output.label.en} ({output.unit_text}) — median [5%–95%]",
@@ -169,17 +184,6 @@ def print_summary(result: SimulationResult) -> None:
                 cells.append(f"{_short(p50)} [{_short(p05)}–{_short(p95)}]")
             table.add_row(*cells)
         console.print(table)
-
-
-def _short(value: float) -> str:
-    if value != value:  # NaN: no trajectories in that scenario
-        return "–"
-    magnitude = abs(value)
-    for size, divisor, suffix in ((1e12, 1e12, "T"), (1e9, 1e9, "B"), (1e6, 1e6, "M"),
-                                  (1e4, 1e3, "k")):
-        if magnitude >= size:
-            return f"{value / divisor:.3g}{suffix}"
-    return f"{value:.3g}" if magnitude < 100 else f"{value:,.0f}"
 
 
 def _sampler(name: str) -> Sampler:

@@ -59,7 +59,7 @@ def serve(
         raise UsageError(f"yubi serve needs the web extra (pip install 'yubi[web]'): "
                          f"{error}") from None
     settings = WebSettings(database_url=db, public=public, behind_tls=behind_tls,
-                           max_samples=max_samples, run_timeout=run_timeout)
+                           max_samples=max_samples, run_timeout=run_timeout, warm_cases=True)
     application = create_app(settings)
     if not _is_loopback(host):
         typer.echo(f"warning: listening on {host}, reachable from other machines; put a TLS "

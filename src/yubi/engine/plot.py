@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from yubi.jupyter import show_figures_inline
+from yubi._jupyter import show_figures_inline
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -127,19 +127,25 @@ class SimulationResult:
     def _rows(self, output_index: int, slot: int) -> list[dict[str, Any]]:
         summary = self.summary
         thresholds = [(k, t) for k, (o, t) in enumerate(self._thresholds()) if o == output_index]
+        # Columns as Python floats first: indexing NumPy scalars one by one is ~5x slower.
+        mean = summary.mean[:, output_index, slot].tolist()
+        sd = summary.sd[:, output_index, slot].tolist()
+        quantiles = summary.quantiles[:, output_index, slot, :].tolist()
+        exceed = {t.id: summary.exceed_probability[:, k, slot].tolist() for k, t in thresholds}
+        names = STATISTICS[2:]
         rows = []
         for month_index, month in enumerate(self.case.months):
             row: dict[str, Any] = {
                 "month": month,
-                "mean": _clean(summary.mean[month_index, output_index, slot]),
-                "sd": _clean(summary.sd[month_index, output_index, slot]),
+                "mean": _clean(mean[month_index]),
+                "sd": _clean(sd[month_index]),
             }
-            for k, name in enumerate(STATISTICS[2:]):
-                row[name] = _clean(summary.quantiles[month_index, output_index, slot, k])
+            for name, value in zip(names, quantiles[month_index], strict=True):
+                row[name] = _clean(value)
             if thresholds:
                 row["p_threshold"] = {
-                    t.id: _clean(summary.exceed_probability[month_index, k, slot])
-                    for k, t in thresholds
+                    threshold_id: _clean(values[month_index])
+                    for threshold_id, values in exceed.items()
                 }
             rows.append(row)
         return rows

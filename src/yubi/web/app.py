@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -31,6 +32,7 @@ from yubi.web.settings import WebSettings
 __all__ = ["create_app"]
 
 PACKAGE = Path(str(resources.files("yubi.web")))
+DEFAULT_CASE = "dprk-russia-2024"
 
 
 def create_app(settings: WebSettings | None = None) -> FastAPI:
@@ -40,6 +42,11 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.warm_cases:
+            # Compiled while the server already answers, so the first what-if is quick.
+            from yubi.web.api.common import bundled_case
+
+            threading.Thread(target=bundled_case, args=(DEFAULT_CASE,), daemon=True).start()
         yield
         app.state.runs.shutdown()
         app.state.briefs.shutdown()
@@ -58,6 +65,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     # Both start their workers on first use (and again after the app is stopped and started).
     app.state.runs = RunPool(settings.run_workers, settings.run_timeout, settings.queue_timeout)
     app.state.briefs = BriefJobs()
+    app.state.login_throttle = login.Throttle()
     templates = Jinja2Templates(directory=PACKAGE / "templates")
     templates.env.globals["csrf_token"] = csrf_token
     app.state.templates = templates

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 import secrets
+import threading
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -19,9 +22,13 @@ from starlette.concurrency import run_in_threadpool
 from yubi.store import accounts
 from yubi.web.auth import SESSION_COOKIE, Principal, keyed_digest, principal
 
-__all__ = ["router", "safe_next"]
+__all__ = ["Throttle", "router", "safe_next"]
 
 LOGIN_COOKIE = "yubi_login"
+SAFE_PATH = re.compile(r"/[A-Za-z0-9/_.~%?=&+-]*")
+#: Failed logins per user name allowed within :data:`THROTTLE_WINDOW` seconds.
+THROTTLE_FAILURES = 10
+THROTTLE_WINDOW = 600.0
 log = logging.getLogger("yubi.web")
 router = APIRouter(include_in_schema=False)
 
@@ -49,12 +56,19 @@ async def login(
         response = _render(request, fresh, target, "The form expired; please try again.", 403)
         set_cookie(request, response, LOGIN_COOKIE, fresh, max_age=3600)
         return response
+    throttle: Throttle = request.app.state.login_throttle
+    if throttle.blocked(username):
+        log.warning("login for %r refused: too many failures", username[:64])
+        return _render(request, nonce, target, "Too many failed logins for this user; try "
+                       "again in a few minutes.", 429)
     engine = request.app.state.engine
     # argon2 takes tens of milliseconds of CPU: off the event loop.
     account = await run_in_threadpool(accounts.authenticate, engine, username, password)
     if account is None:
+        throttle.failed(username)
         log.info("failed login for %r from %s", username[:64], _client(request))
         return _render(request, nonce, target, "Wrong user name or password.", 401)
+    throttle.succeeded(username)
     lifetime = request.app.state.settings.session_lifetime
     session_id = await run_in_threadpool(accounts.create_session, engine, account, lifetime)
     response = RedirectResponse(target, status_code=303)
@@ -77,6 +91,35 @@ async def logout(request: Request,
     return response
 
 
+class Throttle:
+    """Failed logins per user name (in this server process): password guessing is slowed to
+    :data:`THROTTLE_FAILURES` tries per :data:`THROTTLE_WINDOW` seconds and name."""
+
+    def __init__(self) -> None:
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def blocked(self, name: str) -> bool:
+        with self._lock:
+            recent = self._recent(name)
+            return len(recent) >= THROTTLE_FAILURES
+
+    def failed(self, name: str) -> None:
+        with self._lock:
+            self._failures[name] = [*self._recent(name), time.monotonic()]
+            if len(self._failures) > 10_000:  # a flood of made-up names: forget the oldest
+                self._failures.pop(next(iter(self._failures)))
+
+    def succeeded(self, name: str) -> None:
+        with self._lock:
+            self._failures.pop(name, None)
+
+    def _recent(self, name: str) -> list[float]:
+        since = time.monotonic() - THROTTLE_WINDOW
+        return [t for t in self._failures.get(name, []) if t > since]
+
+
+
 def set_cookie(request: Request, response: Response, name: str, value: str,
                max_age: int) -> None:
     """A cookie scripts cannot read, not sent on cross-site sub-requests, Secure over TLS."""
@@ -86,8 +129,12 @@ def set_cookie(request: Request, response: Response, name: str, value: str,
 
 
 def safe_next(target: str) -> str:
-    """Where to go after login: a path on this server only (no open redirect)."""
-    if not target.startswith("/") or target.startswith(("//", "/\\")) or "\n" in target:
+    """Where to go after login: a path on this server only (no open redirect).
+
+    Only plain URL characters are let through: browsers drop tabs and newlines from a URL,
+    so ``/\t/evil.example`` would become ``//evil.example``, another host.
+    """
+    if not SAFE_PATH.fullmatch(target) or target.startswith("//"):
         return "/"
     return target
 

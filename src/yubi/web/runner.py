@@ -18,12 +18,14 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from fastapi import HTTPException
 
 __all__ = ["RunCancelledError", "RunPool"]
 
 Progress = Callable[[int], None]
+T = TypeVar("T")
 CACHED_ANSWERS = 32
 
 
@@ -39,16 +41,19 @@ class RunPool:
         self.timeout = timeout
         self.queue_timeout = queue_timeout
         self._executor: ThreadPoolExecutor | None = None
-        self._cache: OrderedDict[Hashable, str] = OrderedDict()
+        self._cache: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
 
-    async def call(self, key: Hashable, work: Callable[[Progress], str]) -> str:
-        """``work(progress)``'s answer, run in the pool (or cached under ``key``); 503 when
-        it waited or ran too long."""
+    async def call(self, key: Hashable | None, work: Callable[[Progress], T]) -> T:
+        """``work(progress)``'s answer, run in the pool; 503 when it waited or ran too long.
+
+        With a ``key`` (not ``None``), the answer is kept, and a later call with the same key
+        returns it without running: the key must fix the answer (case, settings, changes).
+        """
         with self._lock:
-            if key in self._cache:
+            if key is not None and key in self._cache:
                 self._cache.move_to_end(key)
-                return self._cache[key]
+                return self._cache[key]  # type: ignore[no-any-return]
         loop = asyncio.get_running_loop()
         started = asyncio.Event()
         cancelled = threading.Event()
@@ -57,7 +62,7 @@ class RunPool:
             if cancelled.is_set():
                 raise RunCancelledError
 
-        def task() -> str:
+        def task() -> T:
             if cancelled.is_set():
                 raise RunCancelledError
             loop.call_soon_threadsafe(started.set)
@@ -79,10 +84,11 @@ class RunPool:
             cancelled.set()
             raise _busy(f"the run took longer than {self.timeout:g} s: ask for fewer "
                         "samples") from None
-        with self._lock:
-            self._cache[key] = answer
-            while len(self._cache) > CACHED_ANSWERS:
-                self._cache.popitem(last=False)
+        if key is not None:
+            with self._lock:
+                self._cache[key] = answer
+                while len(self._cache) > CACHED_ANSWERS:
+                    self._cache.popitem(last=False)
         return answer
 
     def shutdown(self) -> None:

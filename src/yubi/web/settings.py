@@ -34,7 +34,8 @@ class WebSettings:
     max_samples
         Trajectories allowed in one run request.
     max_body_bytes
-        Largest request body accepted (bytes); larger bodies get 413.
+        Largest request body accepted (bytes); larger bodies get 413. Room for a case file
+        as large as the loader accepts (4 MiB) in an upload form.
     run_timeout
         Seconds a run may take once started; then 503 (and the run stops).
     queue_timeout
@@ -43,6 +44,8 @@ class WebSettings:
         Simulations run at once (threads); further requests wait in line.
     session_lifetime
         How long a login lasts.
+    warm_cases
+        Compile the bundled default case in the background at start-up (``yubi serve``).
     brief_samples, brief_sobol_samples, brief_tornado_samples
         Sizes of the analyses behind a brief made on the server (see ``yubi brief``).
     """
@@ -51,11 +54,12 @@ class WebSettings:
     public: bool = False
     behind_tls: bool = False
     max_samples: int = 200_000
-    max_body_bytes: int = 1_000_000
+    max_body_bytes: int = 5 * 1024 * 1024
     run_timeout: float = 30.0
     queue_timeout: float = 60.0
     run_workers: int = field(default_factory=_default_run_workers)
     session_lifetime: dt.timedelta = dt.timedelta(days=7)
+    warm_cases: bool = False
     brief_samples: int = 100_000
     brief_sobol_samples: int = 1024
     brief_tornado_samples: int = 2000

@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from yubi.store.accounts import Account
-from yubi.web.api.cases import ChangeKey, ChangeValue, checked_changes
-from yubi.web.api.common import CaseName, bundled_case, record_write
+from yubi.web.api.cases import ChangeKey, ChangeValue
+from yubi.web.api.common import CaseName, changed_case, record_write
 from yubi.web.auth import require_role
 from yubi.web.jobs import BriefJob, TooManyJobsError
 
@@ -38,9 +38,8 @@ class BriefRequest(BaseModel):
 async def start_brief(case: CaseName, body: BriefRequest, request: Request, response: Response,
                       account: Writer) -> dict[str, Any]:
     """Start making a brief; poll ``GET /briefs/{id}`` until its status is ``done``."""
-    base = await run_in_threadpool(bundled_case, case)
     # Checked now, so that a bad change is a 422 rather than a failed job.
-    await run_in_threadpool(checked_changes, base, body.changes)
+    await run_in_threadpool(changed_case, case, body.changes)
     settings = request.app.state.settings
     brief_settings = {"samples": settings.brief_samples, "seed": body.seed,
                       "sobol_samples": settings.brief_sobol_samples,

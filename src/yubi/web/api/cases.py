@@ -8,9 +8,8 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
-from yubi.case.model import Case
 from yubi.store.accounts import Account
-from yubi.web.api.common import CaseName, bundled_case, record_write
+from yubi.web.api.common import CaseName, bundled_case, changed_case, record_write
 from yubi.web.auth import require_role
 from yubi.web.errors import invalid
 
@@ -43,16 +42,6 @@ class RunRequest(BaseModel):
         default_factory=dict, max_length=200,
         description="What-if changes, as `yubi run --set KEY=VALUE`: a quantity's value or "
                     "range (\"20000 to 60000\"), prior.<scenario>, off.<scenario>.")
-
-
-def checked_changes(case: Case, changes: dict[str, Any]) -> Case:
-    """The case with the changes applied; a 422 naming the wrong change's key."""
-    from yubi import app
-
-    try:
-        return app.apply_changes(case, changes)
-    except app.ChangeError as error:
-        raise invalid(("body", "changes", error.key), error.reason) from None
 
 
 @router.get("/cases")
@@ -95,8 +84,7 @@ async def run_case(case: CaseName, body: RunRequest, request: Request,
     if body.samples > settings.max_samples:
         raise invalid(("body", "samples"),
                       f"at most {settings.max_samples:,} samples per request on this server")
-    base = await run_in_threadpool(bundled_case, case)
-    changed = await run_in_threadpool(checked_changes, base, body.changes)
+    changed = await run_in_threadpool(changed_case, case, body.changes)
 
     def work(progress: Any) -> str:
         result = app.run(changed, samples=body.samples, seed=body.seed, sampler=body.sampler,

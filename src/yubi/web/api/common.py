@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import threading
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import HTTPException, Path, Query
@@ -11,21 +13,24 @@ from sqlalchemy import Engine
 from yubi.store import audit
 from yubi.store.accounts import Account
 from yubi.store.database import writing
+from yubi.web.errors import invalid
 
 if TYPE_CHECKING:
     from yubi.case.model import Case
 
-__all__ = ["AsOf", "CaseName", "bundled_case", "finite", "record_write"]
+__all__ = ["AsOf", "CaseName", "bundled_case", "changed_case", "finite", "record_write"]
 
 CASE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 CaseName = Annotated[str, Path(pattern=CASE_PATTERN, description="A bundled case's name.")]
 AsOf = Annotated[str | None, Query(
     pattern=r"^(\d{4}-\d{2}-\d{2}|today)$",
     description="Answer from what had been recorded by the end of this date (UTC).")]
+_opening = threading.Lock()
 
 
-def bundled_case(name: str) -> Case:
-    """A bundled case by name; 404 for any other name.
+def bundled_case(name: str, field: tuple[str, ...] | None = None) -> Case:
+    """A bundled case by name; for any other name 404, or a 422 about ``field`` (a case named
+    in the body or the query rather than the path).
 
     Only names from the bundled list are opened: a request can never make the server read a
     file path of its choosing.
@@ -34,8 +39,24 @@ def bundled_case(name: str) -> Case:
     from yubi.case.loader import bundled_case_names
 
     if name not in bundled_case_names():
-        raise HTTPException(404, f"no case {name!r}; GET /api/v1/cases lists them")
-    return app.open_case(name)  # compiled once per file content, then cached
+        message = f"no case {name!r}; GET /api/v1/cases lists them"
+        raise invalid(field, message) if field else HTTPException(404, message)
+    # One compile at a time: twenty requests arriving together at a fresh server would
+    # otherwise each parse and compile the case (seconds of CPU each) before the first
+    # finished and filled the app layer's cache. Once cached, open_case is a hash lookup.
+    with _opening:
+        return app.open_case(name)
+
+
+def changed_case(name: str, changes: Mapping[str, Any]) -> Case:
+    """The bundled case with what-if ``changes``; a
+    :class:`~yubi.case.changes.ChangeError` becomes a 422 naming the change's key."""
+    from yubi import app
+
+    try:
+        return app.apply_changes(bundled_case(name), changes)
+    except app.ChangeError as error:
+        raise invalid(("body", "changes", error.key), error.reason) from None
 
 
 def record_write(engine: Engine, account: Account, action: str, entity: str, entity_id: str,

@@ -77,7 +77,7 @@ async def list_evidence(case: CaseQuery, account: Reader, request: Request,
     """The evidence known (as of a date), in date order."""
     from yubi.store import evidence
 
-    compiled = await run_in_threadpool(bundled_case, case)
+    compiled = await run_in_threadpool(bundled_case, case, ("query", "case"))
     items = await run_in_threadpool(evidence.items_as_of, request.app.state.engine,
                                     compiled.id, _day(as_of))
     return [finite(stored.to_dict()) for stored in items]
@@ -88,7 +88,7 @@ async def add_evidence(body: EvidenceIn, account: Writer, request: Request) -> d
     """Add one item (or record a correction when its id exists with other content)."""
     from yubi.store import evidence
 
-    compiled = await run_in_threadpool(bundled_case, body.case)
+    compiled = await run_in_threadpool(bundled_case, body.case, ("body", "case"))
     row = body.model_dump(exclude={"case"})
     try:
         item = evidence.parse_rows([row], compiled, "request")[0]
@@ -135,7 +135,7 @@ async def case_ach(case: CaseName, account: Reader, request: Request,
 async def list_forecasts(case: CaseQuery, account: Reader, request: Request,
                          as_of: AsOf = None) -> list[dict[str, Any]]:
     """Questions with each forecaster's newest probability, the pools, and resolutions."""
-    compiled = await run_in_threadpool(bundled_case, case)
+    compiled = await run_in_threadpool(bundled_case, case, ("query", "case"))
     records = await run_in_threadpool(documents.forecast_records, compiled, _day(as_of),
                                       request.app.state.engine)
     return finite(records)  # type: ignore[no-any-return]
@@ -147,7 +147,7 @@ async def add_forecast(body: PredictionIn, account: Writer, request: Request) ->
     from yubi.store import forecasts
     from yubi.store.clock import today
 
-    compiled = await run_in_threadpool(bundled_case, body.case)
+    compiled = await run_in_threadpool(bundled_case, body.case, ("body", "case"))
     engine = request.app.state.engine
     if body.text is not None and body.close_on is None:
         raise invalid(("body", "close_on"), "a new question needs its close date")
@@ -167,9 +167,13 @@ async def add_forecast(body: PredictionIn, account: Writer, request: Request) ->
 
 
 def _day(as_of: str | None) -> dt.date | None:
+    from yubi.errors import UsageError
     from yubi.store.clock import parse_date
 
-    return None if as_of is None else parse_date(as_of, "as_of")
+    try:
+        return None if as_of is None else parse_date(as_of, "as_of")
+    except UsageError as error:
+        raise invalid(("query", "as_of"), str(error)) from None
 
 
 def _data_error(error: DataError) -> Exception:
