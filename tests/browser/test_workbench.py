@@ -150,6 +150,15 @@ def test_move_an_assumption_and_see_chart_and_table_change(login: Any, server: A
     row = page.inner_text("#scenario-table tbody tr:nth-child(3)")
     assert "50%" in row
     shoot(page, "whatif-changed-en")
+    # A range given high to low is refused with the message; the results stay.
+    set_value(page, "#q-troops_cap-high", "1000")
+    page.wait_for_selector("#whatif-error .notice.error")
+    assert "troops_cap" in page.inner_text("#whatif-error")
+    assert page.locator("#scenario-table").count() == 1
+    draws = whatif_draws(page)
+    set_value(page, "#q-troops_cap-high", "120000")
+    page.wait_for_function(f"() => Number(document.body.dataset.whatifDraws) > {draws}")
+    assert page.inner_text("#whatif-error") == ""
     page.fill("#why", "browser test: a larger escalation")
     page.click("#save-variant")
     page.wait_for_selector("#variant-result .notice")

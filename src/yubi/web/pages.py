@@ -282,8 +282,9 @@ def _whatif_choices(case: Any, form: Mapping[str, str]) -> tuple[dict[str, str],
 
 
 def _whatif_html(case: Any, changes: Mapping[str, str], outputs: list[str], month: str,
-                 lang: str, progress: Any) -> str:
-    """Apply ``changes``, run 10,000 trajectories and render the results fragment."""
+                 lang: str, progress: Any) -> tuple[str, bool]:
+    """Apply ``changes``, run 10,000 trajectories and render the results fragment; or, for a
+    change the case refuses, the message (and ``False``)."""
     from yubi import app
     from yubi.errors import YubiInputError
 
@@ -293,7 +294,7 @@ def _whatif_html(case: Any, changes: Mapping[str, str], outputs: list[str], mont
     try:
         changed = app.apply_changes(case, changes) if changes else case
     except YubiInputError as error:
-        return template.render(lang=lang, error=str(error), changes=changes)
+        return template.render(lang=lang, error=str(error), changes=changes), False
     result = baseline if not changes else app.run(
         changed, samples=WHATIF_SAMPLES, seed=WHATIF_SEED, progress=progress)
     formatter = _formatter(lang)
@@ -302,11 +303,11 @@ def _whatif_html(case: Any, changes: Mapping[str, str], outputs: list[str], mont
         table=views.scenario_table(result, outputs, month, formatter, lang),
         charts={"months": views.chart_months(case),
                 "fans": views.fan_charts(result, outputs, lang, baseline if changes else None)},
-        server_ms=round((time.perf_counter() - started) * 1000))
+        server_ms=round((time.perf_counter() - started) * 1000)), True
 
 
 async def _whatif_results(request: Request, case: Any, form: Mapping[str, str],
-                          lang: str) -> tuple[str, list[str], str]:
+                          lang: str) -> tuple[tuple[str, bool], list[str], str]:
     """The results fragment for the form, from the server's run pool (which caches answers
     by key: going back to an earlier value costs nothing); with the outputs and month."""
     changes, outputs, month = await run_in_threadpool(_whatif_choices, case, form)
@@ -321,7 +322,7 @@ async def whatif_page(request: Request, name: CasePath, account: Reader,
                       version: int | None = None) -> HTMLResponse:
     lang = language(request)
     case = await run_in_threadpool(_case, name, version, request)
-    results, outputs, month = await _whatif_results(request, case, {}, lang)
+    (results, _), outputs, month = await _whatif_results(request, case, {}, lang)
     scenarios = [{"id": s.id, "label": views.local(s.label, lang), "prior": s.prior,
                   "color": views.PALETTE[s.index % len(views.PALETTE)]}
                  for s in case.scenarios]
@@ -351,8 +352,13 @@ async def whatif_run(request: Request, name: CasePath, account: Reader,
     lang = language(request)
     form = await _form(request)
     case = await run_in_threadpool(_case, name, version, request)
-    results = (await _whatif_results(request, case, form, lang))[0]
-    return HTMLResponse(results)
+    results, ok = (await _whatif_results(request, case, form, lang))[0]
+    if ok:
+        return HTMLResponse(results)
+    # A refused change (a range given high to low, say): the message goes above the results,
+    # which stay as they were until the inputs make sense again.
+    return HTMLResponse(results, headers={"HX-Retarget": "#whatif-error",
+                                          "HX-Reswap": "innerHTML"})
 
 
 @router.post("/whatif/{case}/variant", response_class=HTMLResponse)

@@ -226,7 +226,11 @@
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
     setup(target);
-    if (target.id === "whatif-results") { afterWhatifDraw(); }
+    if (target.id === "whatif-results") {
+      var error = document.getElementById("whatif-error");
+      if (error) { error.textContent = ""; }  // the inputs make sense again
+      afterWhatifDraw();
+    }
   });
 
   var resizeTimer = null;
