@@ -161,7 +161,14 @@ def test_move_an_assumption_and_see_chart_and_table_change(login: Any, server: A
     assert page.inner_text("#whatif-error") == ""
     page.fill("#why", "browser test: a larger escalation")
     page.click("#save-variant")
-    page.wait_for_selector("#variant-result .notice")
+    page.wait_for_selector("#variant-result .notice.ok")
+    diff = page.inner_text("#variant-result .diff")  # the stored version's diff: the changes
+    assert "browser test: a larger escalation" in diff and "troops_cap" in diff
+    # Reset: every input back to the case as written, and so the table.
+    draws = whatif_draws(page)
+    page.click("#whatif-reset")
+    page.wait_for_function(f"() => Number(document.body.dataset.whatifDraws) > {draws}")
+    assert table_text(page) == before_table
     assert page.errors == []
 
 
@@ -183,7 +190,7 @@ def test_whatif_latency_median_of_ten_changes(login: Any, server: Any) -> None:
     record = {
         "what": "what-if latency in the browser: input event → charts and table redrawn "
                 "(requestAnimationFrame after the htmx swap); 10,000 trajectories per change; "
-                "includes the 80 ms input debounce",
+                "includes the 50 ms input debounce",
         "case": CASE, "changes": len(latencies), "median_ms": round(median, 1),
         "min_ms": round(min(latencies), 1), "max_ms": round(max(latencies), 1),
         "latencies_ms": [round(value, 1) for value in latencies],

@@ -274,9 +274,10 @@ def _whatif_choices(case: Any, form: Mapping[str, str]) -> tuple[dict[str, str],
     from yubi.brief.analyses import default_key_month
 
     changes = views.form_changes(case, form)
-    known = {o.id for o in case.outputs}
-    chosen = [o for o in form.get("outputs", "").split(",") if o in known]
-    outputs = chosen or list(_baseline(case)[1])
+    order = {o.id: k for k, o in enumerate(case.outputs)}
+    chosen = [o for o in form.get("outputs", "").split(",") if o in order]
+    # In the case's order, as the form's checkboxes list them.
+    outputs = sorted(chosen or _baseline(case)[1], key=order.__getitem__)
     month = form.get("month", "")
     return changes, outputs, month if month in case.months else default_key_month(case)
 

@@ -212,7 +212,13 @@
       form.addEventListener("input", function () { markInput(); showPriors(form); });
       form.addEventListener("change", function () { markInput(); showPriors(form); });
       form.addEventListener("reset", function () {
-        setTimeout(function () { showPriors(form); markInput(); htmx.trigger(form, "change"); }, 0);
+        // After the reset, each field announces its value as if typed: htmx's "changed" check
+        // sees the fields that differ from the last run, and the debounce makes one request.
+        setTimeout(function () {
+          form.querySelectorAll("input, select").forEach(function (field) {
+            field.dispatchEvent(new Event("input", { bubbles: true }));
+          });
+        }, 0);
       });
       afterWhatifDraw();
     }
