@@ -44,6 +44,32 @@ def test_users_tokens_and_sessions(engine: Engine) -> None:  # noqa: F811
     assert [u["name"] for u in accounts.list_users(engine)] == ["ana"]
 
 
+def test_changing_a_user(engine: Engine) -> None:  # noqa: F811
+    ana = accounts.add_user(engine, "ana", "viewer", "password-1")
+    session = accounts.create_session(engine, ana, dt.timedelta(hours=1))
+    _, token = accounts.create_token(engine, "ana")
+    accounts.change_user(engine, "ana", role="analyst")
+    assert accounts.token_account(engine, token) == accounts.Account(ana.id, "ana", "analyst")
+    assert accounts.session_account(engine, session) is not None  # a new role: same session
+    accounts.change_user(engine, "ana", password="password-2")
+    assert accounts.session_account(engine, session) is None  # a new password: logged out
+    assert accounts.authenticate(engine, "ana", "password-2") is not None
+    accounts.change_user(engine, "ana", disabled=True)
+    assert accounts.authenticate(engine, "ana", "password-2") is None
+    assert accounts.token_account(engine, token) is None
+    accounts.change_user(engine, "ana", disabled=False)
+    assert accounts.token_account(engine, token) is not None
+    with pytest.raises(UsageError, match="no user 'bob'"):
+        accounts.change_user(engine, "bob", role="admin")
+    with pytest.raises(UsageError, match="nothing to change"):
+        accounts.change_user(engine, "ana")
+    with engine.connect() as connection:
+        from yubi.store.audit import history
+
+        changes = [e["diff"] for e in history(connection, "user") if e["action"] == "change"]
+    assert changes[1] == {"password_hash": "(new)"}  # never the hash itself
+
+
 def test_the_server_secret_is_made_once(engine: Engine) -> None:  # noqa: F811
     first = accounts.server_secret(engine)
     assert len(first) == 32 and accounts.server_secret(engine) == first

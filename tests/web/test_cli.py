@@ -44,6 +44,21 @@ def test_user_add_and_token_create(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert token not in json.dumps(entries) and "a-long-password" not in json.dumps(entries)
 
 
+def test_user_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                  capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    monkeypatch.setattr(sys, "stdin", _Lines("a-long-password\nanother-password\n"))
+    assert main(["user", "add", "rin", "--password-stdin", "--db", url]) == 0
+    assert main(["user", "set", "rin", "--role", "admin", "--password-stdin", "--db", url]) == 0
+    assert main(["user", "set", "rin", "--disable", "--db", url]) == 0
+    assert main(["user", "list", "--db", url]) == 0
+    assert "rin\tadmin (disabled)" in capsys.readouterr().out
+    engine = open_engine(url)
+    assert accounts.authenticate(engine, "rin", "another-password") is None  # disabled
+    assert main(["user", "set", "rin", "--enable", "--db", url]) == 0
+    assert accounts.authenticate(engine, "rin", "another-password") is not None
+
+
 def test_user_add_refuses_bad_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                     capsys: pytest.CaptureFixture[str]) -> None:
     url = f"sqlite:///{tmp_path / 'store.sqlite3'}"

@@ -61,6 +61,16 @@ def test_the_login_form_is_protected_too(client: TestClient) -> None:
     assert SESSION_COOKIE not in answer.headers.get("set-cookie", "")
 
 
+def test_a_logged_in_user_can_log_in_again_as_someone_else(client: TestClient) -> None:
+    log_in(client, "vic")
+    old = client.cookies.get(SESSION_COOKIE)
+    log_in(client, "ana")  # the login form's own token, not the session's, is checked
+    assert client.get("/api/v1/me").json()["name"] == "ana"
+    client.cookies.clear()
+    client.cookies.set(SESSION_COOKIE, old or "")
+    assert client.get("/api/v1/me").status_code == 401  # the old session has ended
+
+
 def test_a_wrong_password_is_refused_without_saying_which_part(client: TestClient) -> None:
     form = client.get("/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)

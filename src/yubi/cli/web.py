@@ -97,6 +97,34 @@ def user_add(
     typer.echo(f"user {account.name} added ({account.role})")
 
 
+@user_app.command("set")
+def user_set(
+    name: Annotated[str, typer.Argument(help="Login name.")],
+    role: Annotated[str | None, typer.Option(help="New role: viewer, analyst or admin.")]
+    = None,
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help="Read a new password from the first line of standard input.")]
+    = False,
+    password: Annotated[bool, typer.Option(
+        "--password", help="Ask for a new password (twice).")] = False,
+    disable: Annotated[bool | None, typer.Option(
+        "--disable/--enable", help="Lock the account (its sessions end) or unlock it.")]
+    = None,
+    db: DbOption = None,
+) -> None:
+    """Change a user's role or password, or disable the account."""
+    from yubi.store.accounts import change_user
+    from yubi.store.database import open_engine
+
+    new_password = None
+    if password_stdin:
+        new_password = sys.stdin.readline().rstrip("\r\n")
+    elif password:
+        new_password = typer.prompt("new password", hide_input=True, confirmation_prompt=True)
+    change_user(open_engine(db), name, role=role, password=new_password, disabled=disable)
+    typer.echo(f"user {name} changed")
+
+
 @user_app.command("list")
 def user_list(db: DbOption = None) -> None:
     """The users: name, role, when and by whom added."""

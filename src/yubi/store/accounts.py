@@ -33,6 +33,7 @@ __all__ = [
     "Account",
     "add_user",
     "authenticate",
+    "change_user",
     "create_session",
     "create_token",
     "end_session",
@@ -132,6 +133,39 @@ def add_user(engine: Engine, name: str, role: str, password: str) -> Account:
     key = result.inserted_primary_key
     assert key is not None
     return Account(int(key[0]), name, role)
+
+
+def change_user(engine: Engine, name: str, *, role: str | None = None,
+                password: str | None = None, disabled: bool | None = None) -> None:
+    """Change a user's role, password or whether the account is disabled.
+
+    A new password or disabling ends the user's sessions at once (API tokens of a disabled
+    user stop working too; they work again if the account is enabled again).
+    """
+    values: dict[str, Any] = {}
+    if role is not None:
+        if role not in ROLES:
+            raise UsageError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+        values["role"] = role
+    if password is not None:
+        if len(password) < MIN_PASSWORD:
+            raise UsageError(f"the password must have at least {MIN_PASSWORD} characters")
+        values["password_hash"] = _hasher().hash(password)
+    if disabled is not None:
+        values["disabled"] = disabled
+    if not values:
+        raise UsageError("nothing to change: give --role, --password-stdin, --disable or "
+                         "--enable")
+    with writing(engine) as connection:
+        user_id = connection.execute(select(User.id).where(User.name == name)).scalar()
+        if user_id is None:
+            raise UsageError(f"no user {name!r}")
+        connection.execute(update(User).where(User.id == user_id).values(**values))
+        if password is not None or disabled:
+            connection.execute(delete(WebSession).where(WebSession.user_id == user_id))
+        audit.record(connection, "change", "user", name,
+                     {key: ("(new)" if key == "password_hash" else value)
+                      for key, value in values.items()})
 
 
 def list_users(engine: Engine) -> list[dict[str, Any]]:

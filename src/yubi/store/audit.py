@@ -38,8 +38,11 @@ def acting_as(name: str) -> Iterator[None]:
 
 
 def analyst_name() -> str:
-    """The person making changes: :func:`acting_as`, ``$YUBI_ANALYST``, else the login name."""
-    name = _acting.get() or os.environ.get("YUBI_ANALYST", "").strip()
+    """The person making changes: ``$YUBI_ANALYST``, else the login name."""
+    acting = _acting.get()  # the web server's logged-in user comes first (acting_as)
+    if acting:
+        return acting
+    name = os.environ.get("YUBI_ANALYST", "").strip()
     if name:
         return name
     try:

@@ -69,6 +69,9 @@ async def login(
         log.info("failed login for %r from %s", username[:64], _client(request))
         return _render(request, nonce, target, "Wrong user name or password.", 401)
     throttle.succeeded(username)
+    previous = request.cookies.get(SESSION_COOKIE)
+    if previous:  # a new login replaces the browser's old session everywhere
+        await run_in_threadpool(accounts.end_session, engine, previous)
     lifetime = request.app.state.settings.session_lifetime
     session_id = await run_in_threadpool(accounts.create_session, engine, account, lifetime)
     response = RedirectResponse(target, status_code=303)

@@ -8,8 +8,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import HTTPException, Path, Query
+from pydantic import StringConstraints, WithJsonSchema
 from sqlalchemy import Engine
 
+from yubi.case.loader import bundled_case_names
 from yubi.store import audit
 from yubi.store.accounts import Account
 from yubi.store.database import writing
@@ -18,10 +20,17 @@ from yubi.web.errors import invalid
 if TYPE_CHECKING:
     from yubi.case.model import Case
 
-__all__ = ["AsOf", "CaseName", "bundled_case", "changed_case", "finite", "record_write"]
+__all__ = ["AsOf", "CaseField", "CaseName", "CaseQuery", "bundled_case", "changed_case",
+           "finite", "record_write"]
 
 CASE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
-CaseName = Annotated[str, Path(pattern=CASE_PATTERN, description="A bundled case's name.")]
+#: The bundled cases, listed in the OpenAPI document as the values a case may take (the
+#: server checks the name itself: another gives 404, or 422 in a query or a body).
+CASE_SCHEMA = {"enum": bundled_case_names(), "description": "A bundled case's name."}
+CaseName = Annotated[str, Path(pattern=CASE_PATTERN, json_schema_extra=CASE_SCHEMA)]
+CaseQuery = Annotated[str, Query(pattern=CASE_PATTERN, json_schema_extra=CASE_SCHEMA)]
+CaseField = Annotated[str, StringConstraints(pattern=CASE_PATTERN),
+                      WithJsonSchema({"type": "string", **CASE_SCHEMA})]
 AsOf = Annotated[str | None, Query(
     pattern=r"^(\d{4}-\d{2}-\d{2}|today)$",
     description="Answer from what had been recorded by the end of this date (UTC).")]
@@ -36,7 +45,6 @@ def bundled_case(name: str, field: tuple[str, ...] | None = None) -> Case:
     file path of its choosing.
     """
     from yubi import app
-    from yubi.case.loader import bundled_case_names
 
     if name not in bundled_case_names():
         message = f"no case {name!r}; GET /api/v1/cases lists them"

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
@@ -18,7 +18,14 @@ from yubi.errors import DataError
 from yubi.store import audit
 from yubi.store.accounts import Account
 from yubi.web.api import documents
-from yubi.web.api.common import CASE_PATTERN, AsOf, CaseName, bundled_case, finite
+from yubi.web.api.common import (
+    AsOf,
+    CaseField,
+    CaseName,
+    CaseQuery,
+    bundled_case,
+    finite,
+)
 from yubi.web.auth import require_role
 from yubi.web.errors import invalid
 
@@ -27,8 +34,6 @@ __all__ = ["EvidenceIn", "PredictionIn", "router"]
 router = APIRouter(tags=["store"])
 Reader = Annotated[Account, Depends(require_role("viewer"))]
 Writer = Annotated[Account, Depends(require_role("analyst"))]
-CaseQuery = Annotated[str, Query(pattern=CASE_PATTERN, description="A bundled case's name.")]
-CaseField = Annotated[str, StringConstraints(pattern=CASE_PATTERN)]
 Short = Annotated[str, StringConstraints(max_length=200)]
 Id = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 Text = Annotated[str, StringConstraints(max_length=10_000)]
@@ -46,9 +51,11 @@ class EvidenceIn(BaseModel):
     date: Annotated[str, StringConstraints(max_length=32)]
     text: Text
     source: Annotated[str, StringConstraints(max_length=2000)]
-    reliability: Annotated[str, StringConstraints(max_length=8)]
-    credibility: int
-    relevance: Short = "medium"
+    reliability: Annotated[str, StringConstraints(pattern=r"^[A-Fa-f]$")] = Field(
+        description="Admiralty source reliability, A (reliable) to F (cannot be judged).")
+    credibility: int = Field(ge=1, le=6, description="Admiralty information credibility, 1 "
+                                                     "(confirmed) to 6 (cannot be judged).")
+    relevance: Literal["high", "medium", "low"] = "medium"
     url: Annotated[str, StringConstraints(max_length=2000)] | None = None
     type: Short | None = None
     indicator: Short | None = None
