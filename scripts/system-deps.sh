@@ -13,6 +13,7 @@ has_lib libharfbuzz-subset.so.0 || want="$want libharfbuzz-subset0"
 command -v pdftoppm >/dev/null 2>&1 || want="$want poppler-utils"
 if [ "$1" != "fonts" ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || want="$want postgresql"
+  [ -x /usr/bin/chromium ] || want="$want chromium"
 fi
 [ -z "$want" ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then

@@ -64,6 +64,13 @@ METHOD_MAP = [
     ("**.py", "python"),
 ]
 OPTIONS_MAP = {"templates/**.j2": {"extensions": "jinja2.ext.i18n"}}
+#: The workbench pages (``yubi serve``) share this catalog: their templates and page code.
+WEB_DIR = PACKAGE_DIR.parent / "web"
+WEB_METHOD_MAP = [
+    ("templates/**.j2", "jinja2"),
+    ("pages.py", "python"),
+    ("views.py", "python"),
+]
 HEADER = """\
 # Translations of the fixed text of yubi's brief (headings, labels, units, estimative words).
 # Maintained with `python -m yubi.brief.i18n update|compile|check`; see docs/brief.md.
@@ -110,17 +117,22 @@ def load_translations(language: str) -> gettext.NullTranslations:
 
 # -- catalog maintenance -------------------------------------------------------------------
 def extract_messages() -> Catalog:
-    """Every message in the templates and code of :mod:`yubi.brief`, as a template catalog."""
+    """Every message in the templates and code of :mod:`yubi.brief` and of the workbench
+    pages (:mod:`yubi.web`), as a template catalog."""
     catalog = Catalog(project="yubi", domain=DOMAIN, fuzzy=False, header_comment=HEADER,
                       copyright_holder="yubi contributors", msgid_bugs_address="")
-    found: Iterator[tuple[str, int, str | tuple[str, ...], list[str], str | None]]
-    found = extract_from_dir(
-        str(PACKAGE_DIR), METHOD_MAP, OPTIONS_MAP, keywords=KEYWORDS,
-        comment_tags=("Translators:",), strip_comment_tags=True,
-    )
-    for filename, lineno, message, comments, context in found:
-        catalog.add(message, None, [(f"yubi/brief/{filename}", lineno)],
-                    auto_comments=comments, context=context)
+    places = [(PACKAGE_DIR, METHOD_MAP, "yubi/brief")]
+    if WEB_DIR.is_dir():
+        places.append((WEB_DIR, WEB_METHOD_MAP, "yubi/web"))
+    for folder, method_map, prefix in places:
+        found: Iterator[tuple[str, int, str | tuple[str, ...], list[str], str | None]]
+        found = extract_from_dir(
+            str(folder), method_map, OPTIONS_MAP, keywords=KEYWORDS,
+            comment_tags=("Translators:",), strip_comment_tags=True,
+        )
+        for filename, lineno, message, comments, context in found:
+            catalog.add(message, None, [(f"{prefix}/{filename}", lineno)],
+                        auto_comments=comments, context=context)
     return catalog
 
 
