@@ -37,7 +37,6 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
 class KernelCheckFailed(Exception):
     """The kernel saw a hazard outside [0, 1] or a non-finite output in ``month``.
 
@@ -49,6 +48,7 @@ class KernelCheckFailed(Exception):
         self.month = month
 
 
+@dataclass(frozen=True)
 class Kernel:
     """A loaded kernel module and the plan that feeds it."""
 
