@@ -50,8 +50,12 @@ def _alive(pid: int) -> bool:
                     reason="needs Linux /proc and two cores (runs fork only then)")
 @pytest.mark.parametrize("mode", ["processes", "default"])
 def test_sigint_stops_the_run_and_its_workers_at_once(mode: str) -> None:
-    process = subprocess.Popen([sys.executable, "-c", SCRIPT, mode], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    with subprocess.Popen([sys.executable, "-c", SCRIPT, mode], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True) as process:
+        _interrupt_and_check(process, mode)
+
+
+def _interrupt_and_check(process: subprocess.Popen[str], mode: str) -> None:
     try:
         assert process.stdout is not None
         assert process.stdout.readline().strip() == "ready"

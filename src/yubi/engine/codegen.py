@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import cast
 
 from yubi.case.model import Case, Definition, Variable
+from yubi.engine.checks import LARGEST_OUTPUT
 
 __all__ = ["KernelPlan", "StaticRow", "UnsupportedError", "plan_kernel"]
 
@@ -288,8 +289,9 @@ class _Planner:
                 value = f"{value} / {_number(output.unit.scale)}"
             self.emit(f"v = {value}", expressions)
             self.emit(f"out[{o}, t] = v")
-            # Any infinity or NaN makes the check NaN: one test after the loop, no branch here.
-            self.emit("check += v * 0.0")
+            # NaN, infinities and overflow (squares for the sd would be infinite) fail this
+            # comparison; the reference path's checks then say where it came from.
+            self.emit(f"if not (abs(v) <= {LARGEST_OUTPUT!r}):\n            flags[0] = 1")
         source = self.source()
         key = hashlib.sha256(f"{GENERATOR_VERSION}\n{_kernels_text()}\n{source}".encode())
         key_text = key.hexdigest()
@@ -316,11 +318,9 @@ class _Planner:
     def source(self) -> str:
         lines = [_HEADER, "", "@jit",
                  "def step(month_value, static, scenarios, stocks, events, states, out, flags):",
-                 "    check = 0.0",
                  "    for t in range(out.shape[1]):",
                  "        scenario = scenarios[t]"]
         lines += [f"        s{k} = stocks[t, {k}]" for k in range(len(self.case.stocks))]
         lines += [f"        e{k} = events[t, {k}]" for k in range(len(self.case.events))]
         lines += [f"        {line}" for line in self.body]
-        lines += ["    if check != 0.0:", "        flags[0] = 1"]
         return "\n".join(lines) + "\n"

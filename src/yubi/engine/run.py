@@ -365,8 +365,10 @@ def _run_on_dask(
         count = max(1, len(client.scheduler_info().get("workers", {})))
     else:
         count = workers or 1
+        # ":0": the scheduler's HTTP endpoint on a free port; None would still try 8787 and
+        # warn when a second cluster (another run, another user) holds it.
         cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=40)
+                               dashboard_address=":0", silence_logs=40)
         client = Client(cluster)
     try:
         # One task per worker: each reduces its chunks into one histogram before shipping it.
