@@ -33,11 +33,11 @@ from yubi.engine.simulate import MonthCallback, Trajectories
 from yubi.errors import CaseError
 
 __all__ = [
-    "Kernel", "KernelCheckFailed", "cache_folder", "compile_seconds", "kernel_for", "run_compiled",
+    "Kernel", "KernelCheckError", "cache_folder", "compile_seconds", "kernel_for", "run_compiled",
 ]
 
 
-class KernelCheckFailed(Exception):
+class KernelCheckError(Exception):
     """The kernel saw a hazard outside [0, 1] or a non-finite output in ``month``.
 
     The kernel only notices; :func:`yubi.engine.simulate.run_chunk` re-runs the chunk on the
@@ -164,7 +164,7 @@ def run_compiled(
                 raise CaseError("poisson() got an impossible argument (not a number, or too "
                                 "large)")
             if flags[0] or flags[2]:
-                raise KernelCheckFailed(month)
+                raise KernelCheckError(month)
             if pending is not None:
                 pending.result()
             if pipelined:

@@ -90,14 +90,14 @@ def run_chunk(
     """
     trajectories = Trajectories(case, design[layout.order], layout, rng)
     if compiled:
-        from yubi.engine.compiled import KernelCheckFailed, kernel_for, run_compiled
+        from yubi.engine.compiled import KernelCheckError, kernel_for, run_compiled
 
         kernel = kernel_for(case)
         if kernel is not None:
             state = rng.bit_generator.state
             try:
                 run_compiled(kernel, trajectories, on_month, pipelined)
-            except KernelCheckFailed as failed:
+            except KernelCheckError as failed:
                 rng.bit_generator.state = state
                 _explain(case, design, layout, rng, failed.month)
             return
