@@ -169,8 +169,8 @@ UNBOUNDED = [
     pytest.param(lambda tmp_path: tmp_path, "must be a regular file", id="folder"),
     pytest.param(_list(2_000_000), "larger than 1,048,576 bytes", id="4MB-two-million-list"),
     pytest.param(_quantities(69_000), "larger than 1,048,576 bytes", id="69000-quantities"),
-    pytest.param(_list(30_000), "more than 20000 YAML nodes", id="dense-list-node-limit"),
-    pytest.param(_quantities(5_000), "more than 20000 YAML nodes", id="5000-quantities"),
+    pytest.param(_list(20_000), "more than 12000 YAML nodes", id="dense-list-node-limit"),
+    pytest.param(_quantities(3_000), "more than 12000 YAML nodes", id="3000-quantities"),
 ]
 
 
