@@ -8,7 +8,7 @@ import yubi
 def test_all_lists_exactly_the_public_names() -> None:
     public = {name for name in dir(yubi) if not name.startswith("_")}
     modules = {"app", "case", "engine", "errors", "analysis", "brief", "store", "cli", "cases",
-               "web"}  # imported by the web tests in the same process
+               "web"}
     assert set(yubi.__all__) - {"__version__"} == public - modules
 
 
