@@ -27,6 +27,9 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
+#: Console errors that are not faults: htmx logs the request it aborts when a newer input
+#: replaces it (hx-sync "replace"); failed loads are caught by status below, with their URL.
+BENIGN = ("htmx:afterRequest", "htmx:sendAbort", "Failed to load resource")
 PASSWORDS = {"ana": "ana-workbench-pw", "vic": "vic-workbench-pw"}
 
 
@@ -73,8 +76,7 @@ def page(browser: Any, server: Any) -> Iterator[Any]:
     tab.errors = []
     tab.on("pageerror", lambda error: tab.errors.append(str(error)))
     tab.on("console", lambda message: tab.errors.append(message.text)
-           if message.type == "error" and "Failed to load resource" not in message.text
-           else None)
+           if message.type == "error" and not message.text.startswith(BENIGN) else None)
     tab.on("response", lambda response: tab.errors.append(f"{response.status} {response.url}")
            if response.status >= 400 else None)
     yield tab

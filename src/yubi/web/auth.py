@@ -19,8 +19,9 @@ import hashlib
 import hmac
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import HTTPException, Request
+from fastapi import Depends, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
 from yubi.store import accounts
@@ -32,6 +33,8 @@ __all__ = [
     "CSRF_HEADER",
     "SESSION_COOKIE",
     "Principal",
+    "Reader",
+    "Writer",
     "check_csrf",
     "csrf_token",
     "principal",
@@ -109,6 +112,11 @@ def require_role(role: str) -> Callable[[Request], Awaitable[Account]]:
 
     dependency.__name__ = f"require_{role}"
     return dependency
+
+
+#: Route parameters: ``account: Reader`` (viewer role) or ``account: Writer`` (analyst).
+Reader = Annotated[Account, Depends(require_role("viewer"))]
+Writer = Annotated[Account, Depends(require_role("analyst"))]
 
 
 async def check_csrf(request: Request) -> None:

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Form, HTTPException, Request, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -31,7 +31,7 @@ from starlette.concurrency import run_in_threadpool
 from yubi.store.accounts import Account
 from yubi.web import views
 from yubi.web.api.common import CASE_PATTERN
-from yubi.web.auth import csrf_token, require_role
+from yubi.web.auth import Reader, Writer, csrf_token
 
 __all__ = ["router"]
 
@@ -54,10 +54,8 @@ def N_(message: str) -> str:  # noqa: N802 - gettext's marker: extracted, transl
 #: Words the templates translate from data (a question's resolution, a user's role), marked
 #: for the catalog.
 DATA_WORDS = (N_("yes"), N_("no"), N_("viewer"), N_("analyst"), N_("admin"))
-Reader = Annotated[Account, Depends(require_role("viewer"))]
 #: A case's name in a page's URL (``/whatif/{case}``), as the REST API spells it.
 CasePath = Annotated[str, PathParam(alias="case", pattern=CASE_PATTERN)]
-Writer = Annotated[Account, Depends(require_role("analyst"))]
 
 
 # -- language and rendering -------------------------------------------------------------------

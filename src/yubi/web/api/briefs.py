@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from yubi.store.accounts import Account
 from yubi.web.api.cases import ChangeKey, ChangeValue
 from yubi.web.api.common import CaseName, changed_case, record_write
-from yubi.web.auth import require_role
+from yubi.web.auth import Reader, Writer
 from yubi.web.jobs import BriefJob, TooManyJobsError
 
 __all__ = ["BriefRequest", "router"]
 
 router = APIRouter(tags=["briefs"])
-Reader = Annotated[Account, Depends(require_role("viewer"))]
-Writer = Annotated[Account, Depends(require_role("analyst"))]
 MEDIA = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
 
 

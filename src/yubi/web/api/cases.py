@@ -4,20 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
-from yubi.store.accounts import Account
 from yubi.web.api.common import CaseName, bundled_case, changed_case, record_write
-from yubi.web.auth import require_role
+from yubi.web.auth import Reader, Writer
 from yubi.web.errors import invalid
 
 __all__ = ["ChangeValue", "RunRequest", "router"]
 
 router = APIRouter(tags=["cases"])
-Reader = Annotated[Account, Depends(require_role("viewer"))]
-Writer = Annotated[Account, Depends(require_role("analyst"))]
 
 ChangeKey = Annotated[str, StringConstraints(min_length=1, max_length=140)]
 ShortText = Annotated[str, StringConstraints(max_length=200)]

@@ -10,13 +10,12 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from yubi.errors import DataError
 from yubi.store import audit
-from yubi.store.accounts import Account
 from yubi.web.api import documents
 from yubi.web.api.common import (
     AsOf,
@@ -26,14 +25,12 @@ from yubi.web.api.common import (
     bundled_case,
     finite,
 )
-from yubi.web.auth import require_role
+from yubi.web.auth import Reader, Writer
 from yubi.web.errors import invalid
 
 __all__ = ["EvidenceIn", "PredictionIn", "router"]
 
 router = APIRouter(tags=["store"])
-Reader = Annotated[Account, Depends(require_role("viewer"))]
-Writer = Annotated[Account, Depends(require_role("analyst"))]
 Short = Annotated[str, StringConstraints(max_length=200)]
 Id = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 Text = Annotated[str, StringConstraints(max_length=10_000)]
