@@ -36,7 +36,7 @@ from yubi.case.model import Case, Definition, Variable
 __all__ = ["KernelPlan", "StaticRow", "UnsupportedError", "plan_kernel"]
 
 #: Bumped whenever the generated code's meaning changes: part of every kernel's cache key.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 
 
 class UnsupportedError(Exception):
@@ -69,12 +69,12 @@ class KernelPlan:
     _row_index: dict[StaticRow, int] = field(default_factory=dict, repr=False, compare=False)
 
 
-#: The generated module's header: the scalar helpers live in :mod:`yubi.engine.kernels`,
+#: The generated module's header: the scalar helpers live in :mod:`yubi.engine.scalar`,
 #: compiled and cached once for every case.
 _HEADER = """\
 import numpy as np
 
-from yubi.engine.kernels import _fmax, _fmin, _poisson, _uniform, jit, seed_states
+from yubi.engine.scalar import fmax, fmin, jit, poisson, seed_states, uniform
 """
 
 
@@ -157,16 +157,16 @@ class _Expressions:
         if name in ("min", "max"):
             result = values[0]
             for value in values[1:]:
-                result = f"_f{name}({result}, {value})"
+                result = f"f{name}({result}, {value})"
             return result
         if name == "clip":
-            return f"_fmin(_fmax({values[0]}, {values[1]}), {values[2]})"
+            return f"fmin(fmax({values[0]}, {values[1]}), {values[2]})"
         if name == "logistic":
             return f"(0.5 * (1.0 + np.tanh(0.5 * {values[0]})))"
         if name == "poisson":
-            return self._draw(f"_poisson(states, t, _fmax({values[0]}, 0.0), flags)")
+            return self._draw(f"poisson(states, t, fmax({values[0]}, 0.0), flags)")
         if name == "bernoulli":
-            return self._draw(f"(1.0 if _uniform(states, t) < {values[0]} else 0.0)")
+            return self._draw(f"(1.0 if uniform(states, t) < {values[0]} else 0.0)")
         raise UnsupportedError(f"{name}()")
 
     def _choose(self, test: ast.expr, yes: ast.expr, no: ast.expr) -> str:
@@ -190,10 +190,10 @@ def _number(value: float) -> str:
 
 
 @lru_cache(maxsize=1)
-def _kernels_text() -> str:
+def _helpers_text() -> str:
     """The helpers' source: a cached kernel is stale when they change (numba's own cache
     only watches the kernel's file)."""
-    return Path(__file__).with_name("kernels.py").read_text(encoding="utf-8")
+    return Path(__file__).with_name("scalar.py").read_text(encoding="utf-8")
 
 
 def plan_kernel(case: Case) -> KernelPlan:
@@ -261,7 +261,7 @@ class _Planner:
         for k, event in enumerate(case.events):
             expressions = self.expressions()
             hazard = expressions.code(event.hazard.tree)
-            self.emit(f"f{k} = 1.0 if _uniform(states, t) < {hazard} else 0.0", expressions)
+            self.emit(f"f{k} = 1.0 if uniform(states, t) < {hazard} else 0.0", expressions)
             draws.append(k)
         for k, stock in enumerate(case.stocks):
             expressions = self.expressions()
@@ -275,7 +275,7 @@ class _Planner:
             self.emit(f"s{k} = n{k}")
             self.emit(f"stocks[t, {k}] = s{k}")
         for k in draws:
-            self.emit(f"e{k} = _fmax(e{k}, f{k})")
+            self.emit(f"e{k} = fmax(e{k}, f{k})")
             self.emit(f"events[t, {k}] = e{k}")
         for o, output in enumerate(case.outputs):
             expressions = self.expressions()
@@ -287,7 +287,7 @@ class _Planner:
             # Any infinity or NaN makes the check NaN: one test after the loop, no branch here.
             self.emit("check += v * 0.0")
         source = self.source()
-        key = hashlib.sha256(f"{GENERATOR_VERSION}\n{_kernels_text()}\n{source}".encode())
+        key = hashlib.sha256(f"{GENERATOR_VERSION}\n{_helpers_text()}\n{source}".encode())
         key_text = key.hexdigest()
         return KernelPlan(source, key_text, tuple(self.rows), tuple(s.name for s in case.stocks),
                           tuple(e.name for e in case.events))
