@@ -37,7 +37,7 @@ from yubi.engine.checks import LARGEST_OUTPUT
 __all__ = ["KernelPlan", "StaticRow", "UnsupportedError", "plan_kernel"]
 
 #: Bumped whenever the generated code's meaning changes: part of every kernel's cache key.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 
 
 class UnsupportedError(Exception):
@@ -70,12 +70,12 @@ class KernelPlan:
     _row_index: dict[StaticRow, int] = field(default_factory=dict, repr=False, compare=False)
 
 
-#: The generated module's header: the scalar helpers live in :mod:`yubi.engine.kernels`,
+#: The generated module's header: the scalar helpers live in :mod:`yubi.engine.scalar`,
 #: compiled and cached once for every case.
 _HEADER = """\
 import numpy as np
 
-from yubi.engine.kernels import _fmax, _fmin, _poisson, _uniform, jit, seed_states
+from yubi.engine.scalar import fmax, fmin, jit, poisson, seed_states, uniform
 """
 
 
@@ -158,16 +158,16 @@ class _Expressions:
         if name in ("min", "max"):
             result = values[0]
             for value in values[1:]:
-                result = f"_f{name}({result}, {value})"
+                result = f"f{name}({result}, {value})"
             return result
         if name == "clip":
-            return f"_fmin(_fmax({values[0]}, {values[1]}), {values[2]})"
+            return f"fmin(fmax({values[0]}, {values[1]}), {values[2]})"
         if name == "logistic":
             return f"(0.5 * (1.0 + np.tanh(0.5 * {values[0]})))"
         if name == "poisson":
-            return self._draw(f"_poisson(states, t, _fmax({values[0]}, 0.0), flags)")
+            return self._draw(f"poisson(states, t, fmax({values[0]}, 0.0), flags)")
         if name == "bernoulli":
-            return self._draw(f"(1.0 if _uniform(states, t) < {values[0]} else 0.0)")
+            return self._draw(f"(1.0 if uniform(states, t) < {values[0]} else 0.0)")
         raise UnsupportedError(f"{name}()")
 
     def _choose(self, test: ast.expr, yes: ast.expr, no: ast.expr) -> str:
@@ -191,10 +191,10 @@ def _number(value: float) -> str:
 
 
 @lru_cache(maxsize=1)
-def _kernels_text() -> str:
+def _helpers_text() -> str:
     """The helpers' source: a cached kernel is stale when they change (numba's own cache
     only watches the kernel's file)."""
-    return Path(__file__).with_name("kernels.py").read_text(encoding="utf-8")
+    return Path(__file__).with_name("scalar.py").read_text(encoding="utf-8")
 
 
 def plan_kernel(case: Case) -> KernelPlan:
@@ -266,7 +266,7 @@ class _Planner:
             # A hazard is a probability: the kernel only flags one that is not; the reference
             # path (yubi.engine.checks) then names the event, the month and the scenario.
             self.emit("if not (h >= 0.0 and h <= 1.0):\n            flags[2] = 1")
-            self.emit(f"f{k} = 1.0 if _uniform(states, t) < h else 0.0")
+            self.emit(f"f{k} = 1.0 if uniform(states, t) < h else 0.0")
             draws.append(k)
         for k, stock in enumerate(case.stocks):
             expressions = self.expressions()
@@ -280,7 +280,7 @@ class _Planner:
             self.emit(f"s{k} = n{k}")
             self.emit(f"stocks[t, {k}] = s{k}")
         for k in draws:
-            self.emit(f"e{k} = _fmax(e{k}, f{k})")
+            self.emit(f"e{k} = fmax(e{k}, f{k})")
             self.emit(f"events[t, {k}] = e{k}")
         for o, output in enumerate(case.outputs):
             expressions = self.expressions()
@@ -293,7 +293,7 @@ class _Planner:
             # comparison; the reference path's checks then say where it came from.
             self.emit(f"if not (abs(v) <= {LARGEST_OUTPUT!r}):\n            flags[0] = 1")
         source = self.source()
-        key = hashlib.sha256(f"{GENERATOR_VERSION}\n{_kernels_text()}\n{source}".encode())
+        key = hashlib.sha256(f"{GENERATOR_VERSION}\n{_helpers_text()}\n{source}".encode())
         key_text = key.hexdigest()
         return KernelPlan(source, key_text, tuple(self.rows), tuple(s.name for s in case.stocks),
                           tuple(e.name for e in case.events))
