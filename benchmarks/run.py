@@ -103,7 +103,8 @@ def render(figures: list[Figure], *, quick: bool, minutes: float,
         "a one-process command's wall time is about its CPU time) and the `python -c pass` "
         "floor say more than any one wall-clock time.",
         "",
-        f"{met} figures meet their target, {len(missed)} do not"
+        f"{met} figure{'' if met == 1 else 's'} meet{'s' if met == 1 else ''} the target, "
+        f"{len(missed)} do{'es' if len(missed) == 1 else ''} not"
         + (f" ({'; '.join(f.name for f in missed)})" if missed else "") + ".",
         "",
         "| figure | measured | target | verdict | note (where the time goes) |",
