@@ -174,6 +174,7 @@ class LazyGroup(TyperGroup):
 
 app = command_app(
     cls=LazyGroup,
+    add_completion=True,  # --install-completion; typer imports its completion code lazily
     name="yubi",
     help="yubi (유비무환): strategic scenario analysis — uncertain quantities with sources, "
     "monthly dynamics, scenario branches, Monte Carlo, sensitivity and briefs.",
@@ -196,9 +197,18 @@ def _root(
         typer.Option("--version", help="Print yubi's version and exit.", is_eager=True,
                      callback=_print_version),
     ] = False,
+    verbose: Annotated[
+        int, typer.Option("--verbose", "-v", count=True,
+                          help="Say more on stderr: -v what is being done, -vv debugging.")
+    ] = 0,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Only errors on stderr (no notes).")
+    ] = False,
 ) -> None:
-    # The root's only option; the commands come from COMMANDS.
-    pass
+    """The root's options; the commands come from COMMANDS."""
+    from yubi.cli.common import configure_logging
+
+    configure_logging(-1 if quiet else verbose)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,8 +16,8 @@ from rich.console import Console
 from rich.table import Table
 
 from yubi.case import load_case
-from yubi.cli import command_app
-from yubi.cli.core import CaseArgument
+from yubi.cli import command_app, common
+from yubi.cli.common import CaseArgument, LangOption, SeedOption, case_ref
 from yubi.errors import UsageError
 from yubi.text import console as text_console
 from yubi.text import shown
@@ -39,7 +39,10 @@ _ANALYST = re.compile(r"^\s*(an\s+)?analyst(?:'s)?\s+(assumption|judg(?:e)?ment)
 def sensitivity(
     case: CaseArgument = None,
     output: Annotated[
-        str | None, typer.Option("--output", "-o", help="Output id (default: the case's first).")
+        str | None, typer.Option("--output", help="Output id (default: the case's first).")
+    ] = None,
+    old_output: Annotated[
+        str | None, typer.Option("-o", hidden=True, help="Deprecated spelling of --output.")
     ] = None,
     month: Annotated[
         list[str] | None,
@@ -57,8 +60,8 @@ def sensitivity(
         typer.Option("--samples", "-n", help="Sobol': base samples (default 2048); Morris: "
                      "trajectories (256); tornado: replicates (2000)."),
     ] = None,
-    seed: Annotated[int, typer.Option(help="Seed; same case, options, seed → same numbers.")] = 0,
-    lang: Annotated[str, typer.Option("--lang", help="Language of labels: en or ko.")] = "en",
+    seed: SeedOption = 0,
+    lang: LangOption = "en",
     top: Annotated[int | None, typer.Option(help="Show only the N most important inputs.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
@@ -72,10 +75,15 @@ def sensitivity(
         raise UsageError(f"--lang must be one of {', '.join(LANGUAGES)}, not {lang!r}")
     if top is not None and top < 1:
         raise UsageError(f"--top must be 1 or more, not {top}")
+    if old_output is not None:
+        if output is not None:
+            raise UsageError("give the output once, with --output")
+        common.note("-o for the output is deprecated (-o is --out in every command); use --output")
+        output = old_output
     with step_bar(2, enabled=not as_json) as bar:
         if bar is not None:
             bar.start("loading the case")
-        compiled = load_case(case)
+        compiled = load_case(case_ref(case))
         output_id = output if output is not None else compiled.outputs[0].id
         months = list(dict.fromkeys(month)) if month else [compiled.months[-1]]
         if bar is not None:
