@@ -37,7 +37,7 @@ log = logging.getLogger("yubi.cli")
 
 CaseArgument = Annotated[
     str | None,
-    typer.Argument(metavar="[CASE]", show_default=False,
+    typer.Argument(metavar="CASE", show_default=False,
                    help=f"A case file, or the name of a bundled case (default: {DEFAULT_CASE})."),
 ]
 DeprecatedCaseOption = Annotated[
