@@ -203,3 +203,24 @@ def test_store_evidence_for_other_scenarios_names_case(
         assert code == 2 and out == ""
         assert ("the store's evidence for mini-kursk uses scenarios protracted, quick_kursk, "
                 "russia_defeat; CASE mini-kursk") in err and "pass the case file as CASE" in err
+
+
+def test_docs_table_lists_every_option_with_its_letter() -> None:
+    """docs/cli.md's table: one row per option, its letter and the commands that have it."""
+    import re
+
+    table = (HERE.parents[1] / "docs" / "cli.md").read_text(encoding="utf-8")
+    documented = {m.group(1): (m.group(2), m.group(3)) for m in re.finditer(
+        r"^\| `(--[a-z-]+)` \| (`-[a-z]`|–) \| ([^|]+) \|$", table, re.MULTILINE)}
+    actual: dict[str, tuple[str, list[str]]] = {}
+    for name, command in {"yubi": typer_root_command(), **_all_commands()}.items():
+        for option in _options(command):
+            if option.hidden:
+                continue
+            long = next(o for o in option.opts if o.startswith("--"))
+            short = next((f"`{o}`" for o in option.opts if len(o) == 2), "–")
+            actual.setdefault(long, (short, []))[1].append(name)
+    assert set(documented) == set(actual)
+    for long, (short, names) in actual.items():
+        assert documented[long][0] == short, long
+        assert documented[long][1].strip() == ", ".join(names), long
