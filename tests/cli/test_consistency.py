@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -224,3 +225,10 @@ def test_docs_table_lists_every_option_with_its_letter() -> None:
     for long, (short, names) in actual.items():
         assert documented[long][0] == short, long
         assert documented[long][1].strip() == ", ".join(names), long
+
+
+def test_sensitivity_old_o_still_names_the_output(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _cli(capsys, "sensitivity", "ishigami", "-o", "y", "-n", "64", "--json")
+    assert code == 0 and json.loads(out)["output"]["id"] == "y"
+    assert err == ("note: -o for the output is deprecated (-o is --out in every command); "
+                   "use --output\n")

@@ -45,7 +45,8 @@ __all__ = ["COMMANDS", "app", "command_app", "load_command", "main"]
 
 #: name -> (module under yubi.cli, the first paragraph of its help), in ``--help`` order.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "run": ("core", "Simulate a case and summarize every output per scenario and month."),
+    "run": ("core", "Simulate a case; print its key outputs' headline numbers per scenario "
+            "(median, 90% interval, threshold probabilities)."),
     "validate": ("core", "Check a case file; print what it holds, or one line saying where "
                  "it is wrong."),
     "schema": ("core", "Print the case-file JSON Schema (for editors)."),

@@ -76,7 +76,12 @@ def run(
         ),
     ] = None,
 ) -> None:
-    """Simulate a case and summarize every output per scenario and month."""
+    """Simulate a case; print its key outputs' headline numbers per scenario
+    (median, 90% interval, threshold probabilities).
+
+    By default the key outputs (those the case's impacts name) at a few months, fitting an
+    80-column terminal; --outputs, --months and --all show others, --json every number.
+    """
     from yubi import app as workbench
     from yubi.cli.progress import progress_bar
     from yubi.preflight import check_output_file, check_scheduler
