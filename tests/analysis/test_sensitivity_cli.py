@@ -67,13 +67,13 @@ def test_ishigami_command_matches_the_analytic_indices(cli: Callable[..., Run]) 
 
 
 def test_table_names_each_input_by_label_and_source(cli: Callable[..., Run]) -> None:
-    run = cli("sensitivity", "ishigami", "-o", "y")
+    run = cli("sensitivity", "ishigami", "--output", "y")
     assert run.code == 0, run.err
     assert "Sobol' indices of Ishigami function" in run.out
     assert "x2 (enters through 7 sin² x2)" in run.out
     assert "An importance quantification technique" in run.out
     assert "first order [95% CI]" in run.out and "total [95% CI]" in run.out
-    korean = cli("sensitivity", "ishigami", "-o", "y", "--lang", "ko", "--method", "tornado")
+    korean = cli("sensitivity", "ishigami", "--output", "y", "--lang", "ko", "--method", "tornado")
     assert korean.code == 0, korean.err
     assert "x3 (x1과의 상호작용으로만 작용)" in korean.out and "swing" in korean.out
 
@@ -82,23 +82,23 @@ def test_starter_case_table_shows_assumptions_scenarios_and_months(
     cli: Callable[..., Run],
 ) -> None:
     starter = "src/yubi/case/starter.yaml"
-    run = cli("sensitivity", starter, "-o", "revenue_usd", "-n", "256", "--method", "morris")
+    run = cli("sensitivity", starter, "--output", "revenue_usd", "-n", "256", "--method", "morris")
     assert run.code == 0, run.err
     assert "analyst:" in run.out and "No source gives a rate" in run.out
     assert "priors: steady 70%, surge 30%" in run.out
-    months = cli("sensitivity", starter, "-o", "deployed", "-n", "256",
+    months = cli("sensitivity", starter, "--output", "deployed", "-n", "256",
                  "-m", "2025-01", "-m", "2025-12", "-m", "2026-10")
     assert months.code == 0, months.err
     assert "How the ranking shifts" in months.out
     assert all(m in months.out for m in ("2025-01", "2025-12", "2026-10"))
-    document = strict_json(cli("sensitivity", starter, "-o", "deployed", "-n", "64",
+    document = strict_json(cli("sensitivity", starter, "--output", "deployed", "-n", "64",
                                "-m", "2025-01", "-m", "2025-12", "--json").out)
     assert document["months"] == ["2025-01", "2025-12"]
     assert [r["month"] for r in document["results"]] == ["2025-01", "2025-12"]
 
 
 def test_threshold_and_tornado_json(cli: Callable[..., Run]) -> None:
-    run = cli("sensitivity", "src/yubi/case/starter.yaml", "-o", "deployed", "-t", "over_12k",
+    run = cli("sensitivity", "src/yubi/case/starter.yaml", "--output", "deployed", "-t", "over_12k",
               "--method", "tornado", "-n", "200", "--json")
     assert run.code == 0, run.err
     document = strict_json(run.out)
@@ -111,12 +111,12 @@ def test_threshold_and_tornado_json(cli: Callable[..., Run]) -> None:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["-o", "nope"], 'unknown output "nope"'),
-        (["-o", "y", "-m", "2031-01"], "outside the horizon"),
-        (["-o", "y", "-t", "over_9000"], 'unknown threshold "over_9000"'),
-        (["-o", "y", "--method", "fast"], "--method must be one of"),
-        (["-o", "y", "-n", "1"], "samples must be"),
-        (["-o", "y", "--lang", "fr"], "--lang must be one of"),
+        (["--output", "nope"], 'unknown output "nope"'),
+        (["--output", "y", "-m", "2031-01"], "outside the horizon"),
+        (["--output", "y", "-t", "over_9000"], 'unknown threshold "over_9000"'),
+        (["--output", "y", "--method", "fast"], "--method must be one of"),
+        (["--output", "y", "-n", "1"], "samples must be"),
+        (["--output", "y", "--lang", "fr"], "--lang must be one of"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_code_2(
@@ -129,7 +129,7 @@ def test_bad_input_is_one_line_and_exit_code_2(
 
 
 def test_unknown_case_exits_2(cli: Callable[..., Run]) -> None:
-    run = cli("sensitivity", "no-such-case", "-o", "y")
+    run = cli("sensitivity", "no-such-case", "--output", "y")
     assert run.code == 2 and "no case file or bundled case" in run.err
 
 
@@ -137,8 +137,8 @@ def test_a_progress_bar_on_a_terminal_but_not_with_json(cli, monkeypatch: pytest
     import sys
 
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
-    table = cli("sensitivity", "ishigami", "-o", "y", "-n", "64")
+    table = cli("sensitivity", "ishigami", "--output", "y", "-n", "64")
     assert table.code == 0 and "sobol: evaluating the design" in table.err
-    document = cli("sensitivity", "ishigami", "-o", "y", "-n", "64", "--json")
+    document = cli("sensitivity", "ishigami", "--output", "y", "-n", "64", "--json")
     assert document.code == 0 and "evaluating" not in document.err
     json.loads(document.out)

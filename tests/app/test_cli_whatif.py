@@ -103,7 +103,7 @@ def test_run_without_set_records_no_changes(capsys: pytest.CaptureFixture[str]) 
 def test_a_bad_set_is_one_line_and_exit_2(
     capsys: pytest.CaptureFixture[str], item: str, message: str
 ) -> None:
-    code, out, err = _cli(capsys, "run", "--set", item, "--json", "-n", "100")
+    code, out, err = _cli(capsys, "run", "dprk-russia-2024", "--set", item, "--json", "-n", "100")
     assert code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1
     assert re.match(message, err), err

@@ -6,6 +6,7 @@ import math
 import re
 from collections.abc import Callable
 from html.parser import HTMLParser
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -191,7 +192,9 @@ def test_method_lists_every_quantity_and_how_to_reproduce(
     assert facts["Trajectories"] == "4,000"
     assert facts["Seed"] == "1"
     assert facts["Case file SHA-256"] == case.sha256
-    assert brief.reproduce.startswith("yubi brief my-case --lang en --samples 4000 --seed 1")
+    # The case by its file name (run beside it), not its id; every setting, defaults included.
+    assert brief.reproduce.startswith(f"yubi brief {Path(case.path).name} --lang en "
+                                      "--samples 4000 --seed 1 --sampler mc --sobol-samples ")
     pert = next(row for row in brief.quantities.rows if row.code == "pay_per_soldier")
     assert pert.cells[0].text == "won per soldier per year"
     assert pert.cells[1].text == "PERT (low 40 million; most likely 60 million; high 80 million)"

@@ -117,7 +117,7 @@ def test_evidence_import_mutated_rows(rows: list[dict[str, object]], as_json: bo
         for row in rows:
             writer.writerow(["" if row.get(name) is None else str(row[name]) for name in COLUMNS])
         path.write_bytes(buffer.getvalue().encode("utf-8", errors="surrogatepass"))
-    _run("evidence", "import", path, "--case", MINI_CASE, "--db", store)
+    _run("evidence", "import", MINI_CASE, path, "--db", store)
 
 
 @FUZZ
@@ -126,4 +126,4 @@ def test_evidence_import_random_bytes(data: bytes, suffix: str, folder: Path,
                                       store: str) -> None:
     path = folder / f"random{suffix}"
     path.write_bytes(data)
-    _run("evidence", "import", path, "--case", MINI_CASE, "--db", store)
+    _run("evidence", "import", MINI_CASE, path, "--db", store)

@@ -43,9 +43,9 @@ COMMANDS = [
     pytest.param(["run", MINI_CASE, "-n", "100", "--out"], ".csv", id="run-out"),
     pytest.param(["run", MINI_CASE, "-n", "100", "--trajectories"], ".parquet",
                  id="run-trajectories"),
-    pytest.param(["score", "--case", MINI_CASE, "--plot"], ".png", id="score-plot"),
+    pytest.param(["score", MINI_CASE, "--plot"], ".png", id="score-plot"),
     pytest.param(["hindcast", MINI_CASE, "--plot"], ".png", id="hindcast-plot"),
-    pytest.param(["export", "evidence", "--case", MINI_CASE, "--out"], ".csv", id="export-out"),
+    pytest.param(["export", MINI_CASE, "evidence", "--out"], ".csv", id="export-out"),
     pytest.param(["brief", MINI_CASE, "--out"], "", id="brief-out"),
 ]
 

@@ -135,7 +135,7 @@ def test_evidence_file(evidence: EvidenceFile, tmp_path: Path, store_url: str,
     else:
         path = tmp_path / evidence.name
         path.write_bytes(evidence.content)
-    result = cli("evidence", "import", path, "--case", MINI_CASE, "--db", store_url)
+    result = cli("evidence", "import", MINI_CASE, path, "--db", store_url)
     if evidence.code == 0:
         assert result.code == 0, result.err
         assert evidence.fragment in result.out
@@ -148,7 +148,7 @@ def test_analyst_name_too_long(tmp_path: Path, store_url: str, cli: Cli,
     monkeypatch.setenv("YUBI_ANALYST", "x" * 201)
     path = tmp_path / "ok.csv"
     path.write_bytes(_csv([GOOD]))
-    result = cli("evidence", "import", path, "--case", MINI_CASE, "--db", store_url)
+    result = cli("evidence", "import", MINI_CASE, path, "--db", store_url)
     assert_input_error(result, "YUBI_ANALYST is 201 characters long; at most 200")
 
 
@@ -171,7 +171,7 @@ def hostile_store(tmp_path: Path, store_url: str, cli: Cli,
             for k, text in enumerate(HOSTILE)]
     path = tmp_path / "hostile.csv"
     path.write_bytes(_csv(rows))
-    result = cli("evidence", "import", path, "--case", MINI_CASE, "--db", store_url)
+    result = cli("evidence", "import", MINI_CASE, path, "--db", store_url)
     assert result.code == 0, result.err
     return store_url
 
@@ -205,9 +205,9 @@ def test_csv_export_neutralizes_formulas_and_reimports_exactly(
     rows = [{**GOOD, "text": text, "id": f"f{k}"} for k, text in enumerate(texts)]
     source = tmp_path / "formulas.json"  # JSON: the texts exactly as given
     source.write_bytes(_json(rows))
-    assert cli("evidence", "import", source, "--case", MINI_CASE, "--db", store_url).code == 0
+    assert cli("evidence", "import", MINI_CASE, source, "--db", store_url).code == 0
     out = tmp_path / "export.csv"
-    assert cli("export", "evidence", "--case", MINI_CASE, "--db", store_url,
+    assert cli("export", MINI_CASE, "evidence", "--db", store_url,
                "--out", out).code == 0
     with out.open(newline="", encoding="utf-8") as handle:
         exported = {row["id"]: row["text"] for row in csv.DictReader(handle)}
@@ -215,10 +215,10 @@ def test_csv_export_neutralizes_formulas_and_reimports_exactly(
         cell = exported[f"f{k}"]
         assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
         assert cell == (text if text in ("plain", "a\rb") else "'" + text)
-    again = cli("evidence", "import", out, "--case", MINI_CASE, "--db", store_url)
+    again = cli("evidence", "import", MINI_CASE, out, "--db", store_url)
     assert again.code == 0, again.err
     assert "0 added, 0 corrected, 8 already in the store" in again.out
-    as_json = cli("export", "evidence", "--format", "json", "--case", MINI_CASE,
+    as_json = cli("export", MINI_CASE, "evidence", "--format", "json",
                   "--db", store_url)
     stored = {row["id"]: row["text"] for row in json.loads(as_json.out)}
     assert [stored[f"f{k}"] for k in range(len(texts))] == texts
@@ -239,8 +239,8 @@ AS_OF = [
     pytest.param(["run", MINI_CASE, "-n", "100"], id="run"),
     pytest.param(["update", MINI_CASE], id="update"),
     pytest.param(["evidence", "list", MINI_CASE], id="evidence-list"),
-    pytest.param(["export", "evidence", "--case", MINI_CASE], id="export"),
-    pytest.param(["score", "--case", MINI_CASE], id="score"),
+    pytest.param(["export", MINI_CASE, "evidence"], id="export"),
+    pytest.param(["score", MINI_CASE], id="score"),
     pytest.param(["ach", MINI_CASE], id="ach"),
 ]
 

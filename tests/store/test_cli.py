@@ -54,7 +54,7 @@ def test_a_bad_file_exits_2_with_one_line(tmp_path: Path, store_url: str,
     bad.write_text("date,text,source,reliability,credibility,indicator\n"
                    "2025-01-01,ok,src,B,2,nk_in_combat\n"
                    "2025-01-02,bad,src,Z,2,nk_in_combat\n", encoding="utf-8")
-    code, out, err = run(capsys, "evidence", "import", str(bad), "--case", str(MINI_CASE),
+    code, out, err = run(capsys, "evidence", "import", str(MINI_CASE), str(bad),
                          "--db", store_url)
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and "row 2, column reliability" in err and "Traceback" not in err

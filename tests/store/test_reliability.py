@@ -97,7 +97,7 @@ def test_sigkill_during_a_large_import_leaves_all_or_nothing(store_url: str,
     big = write_events(tmp_path / "big.csv", KILL_ROWS, "big")
     open_engine(store_url).dispose()
     child = subprocess.Popen(
-        [sys.executable, "-c", IMPORT, "evidence", "import", str(big), "--case", str(MINI_CASE),
+        [sys.executable, "-c", IMPORT, "evidence", "import", str(MINI_CASE), str(big),
          "--db", store_url],
         stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"},

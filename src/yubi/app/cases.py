@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from yubi.case.loader import bundled_case_names, parse_case_text, read_case_file, resolve_case
 from yubi.errors import CaseError, Location
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from yubi.case.model import Case
@@ -69,6 +72,7 @@ def open_case(ref: str | Path | None = None) -> Case:
     with _lock:
         if key in _cache:
             _cache.move_to_end(key)
+            log.debug("case %s already compiled (sha256 %s)", display, key[1][:12])
             return _cache[key]
     from yubi.case.loader import MAX_CASE_BYTES
     from yubi.case.model import compile_case  # SciPy: only when a case is compiled
@@ -76,6 +80,7 @@ def open_case(ref: str | Path | None = None) -> Case:
     if len(raw) > MAX_CASE_BYTES:
         raise CaseError(f"case file larger than {MAX_CASE_BYTES} bytes", Location(display))
     case = compile_case(parse_case_text(raw, display))
+    log.info("opened case %s from %s (sha256 %s)", case.id, display, key[1][:12])
     with _lock:
         _cache[key] = case
         while len(_cache) > CACHE_SIZE:

@@ -45,7 +45,8 @@ __all__ = ["COMMANDS", "app", "command_app", "load_command", "main"]
 
 #: name -> (module under yubi.cli, the first paragraph of its help), in ``--help`` order.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "run": ("core", "Simulate a case and summarize every output per scenario and month."),
+    "run": ("core", "Simulate a case; print its key outputs' headline numbers per scenario "
+            "(median, 90% interval, threshold probabilities)."),
     "validate": ("core", "Check a case file; print what it holds, or one line saying where "
                  "it is wrong."),
     "schema": ("core", "Print the case-file JSON Schema (for editors)."),
@@ -178,6 +179,7 @@ class LazyGroup(TyperGroup):
 
 app = command_app(
     cls=LazyGroup,
+    add_completion=True,  # --install-completion; typer imports its completion code lazily
     name="yubi",
     help="yubi (유비무환): strategic scenario analysis — uncertain quantities with sources, "
     "monthly dynamics, scenario branches, Monte Carlo, sensitivity and briefs.",
@@ -200,9 +202,18 @@ def _root(
         typer.Option("--version", help="Print yubi's version and exit.", is_eager=True,
                      callback=_print_version),
     ] = False,
+    verbose: Annotated[
+        int, typer.Option("--verbose", "-v", count=True,
+                          help="Say more on stderr: -v what is being done, -vv debugging.")
+    ] = 0,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Only errors on stderr (no notes).")
+    ] = False,
 ) -> None:
-    # The root's only option; the commands come from COMMANDS.
-    pass
+    """The root's options; the commands come from COMMANDS."""
+    from yubi.cli.common import configure_logging
+
+    configure_logging(-1 if quiet else verbose)
 
 
 def main(argv: list[str] | None = None) -> int:

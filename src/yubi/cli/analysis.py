@@ -16,8 +16,8 @@ from rich.console import Console
 from rich.table import Table
 
 from yubi.case import load_case
-from yubi.cli import command_app
-from yubi.cli.core import CaseArgument
+from yubi.cli import command_app, common
+from yubi.cli.common import CaseArgument, LangOption, SeedOption, case_ref
 from yubi.errors import UsageError
 from yubi.text import console as text_console
 from yubi.text import shown
@@ -39,7 +39,10 @@ _ANALYST = re.compile(r"^\s*(an\s+)?analyst(?:'s)?\s+(assumption|judg(?:e)?ment)
 def sensitivity(
     case: CaseArgument = None,
     output: Annotated[
-        str | None, typer.Option("--output", "-o", help="Output id (default: the case's first).")
+        str | None, typer.Option("--output", help="Output id (default: the case's first).")
+    ] = None,
+    old_output: Annotated[
+        str | None, typer.Option("-o", hidden=True, help="Deprecated spelling of --output.")
     ] = None,
     month: Annotated[
         list[str] | None,
@@ -57,8 +60,8 @@ def sensitivity(
         typer.Option("--samples", "-n", help="Sobol': base samples (default 2048); Morris: "
                      "trajectories (256); tornado: replicates (2000)."),
     ] = None,
-    seed: Annotated[int, typer.Option(help="Seed; same case, options, seed → same numbers.")] = 0,
-    lang: Annotated[str, typer.Option("--lang", help="Language of labels: en or ko.")] = "en",
+    seed: SeedOption = 0,
+    lang: LangOption = "en",
     top: Annotated[int | None, typer.Option(help="Show only the N most important inputs.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
@@ -72,10 +75,15 @@ def sensitivity(
         raise UsageError(f"--lang must be one of {', '.join(LANGUAGES)}, not {lang!r}")
     if top is not None and top < 1:
         raise UsageError(f"--top must be 1 or more, not {top}")
+    if old_output is not None:
+        if output is not None:
+            raise UsageError("give the output once, with --output")
+        common.note("-o for the output is deprecated (-o is --out in every command); use --output")
+        output = old_output
     with step_bar(2, enabled=not as_json) as bar:
         if bar is not None:
             bar.start("loading the case")
-        compiled = load_case(case)
+        compiled = load_case(case_ref(case))
         output_id = output if output is not None else compiled.outputs[0].id
         months = list(dict.fromkeys(month)) if month else [compiled.months[-1]]
         if bar is not None:
@@ -102,17 +110,71 @@ def print_sensitivity(
     top: int | None = None,
     console: Console | None = None,
 ) -> None:
-    """Print one table per result, or one table of the ranking across months."""
+    """Print a plain summary per month, then one table (per result, or of the ranking across
+    months), then each note once and what a negative index means."""
     console = console or text_console()
     first = results[0]
+    for result in results:
+        console.print(_summary(result, language), highlight=False)
+    console.print()
     console.print(_headline(first, language))
     if len(results) == 1:
         console.print(_table(first, language, top))
     else:
         console.print(_months_table(results, language, top))
-    notes = list(dict.fromkeys(note for result in results for note in result.notes))
-    for note in notes:
+    for note in _notes_once(results):
         console.print(f"[dim]note:[/dim] {shown(note)}", highlight=False)
+    if any(_negative(result) for result in results):
+        console.print("[dim]note:[/dim] a negative index is Monte Carlo noise around zero: the "
+                      "input matters too little to measure at this sample size (more "
+                      "--samples narrow it).", highlight=False)
+
+
+def _summary(result: SensitivityResult, language: str) -> str:
+    """``What drives Killed (cumulative) at 2025-12: the casualty rate (55%), …``."""
+    what = shown(result.output_label.get(language))
+    if result.statistic_label is not None:
+        what = f"P({what}: {shown(result.statistic_label.get(language))})"
+    leading = [e for e in result.effects if e.importance == e.importance and e.importance > 0]
+    if not leading:
+        return f"Nothing in the case measurably drives {what} at {result.month}."
+    measure = {"total": "share of its variance", "full_first": "share of its variance",
+               "swing": "swing p10 → p90", "mu_star": "mu*"}[result.ranked_by]
+    parts = [f"{shown(e.label.get(language))} ({_importance_words(e, result)})"
+             for e in leading[:3]]
+    return (f"[bold]What drives {what} at {result.month}[/bold] ({measure}): "
+            + ", ".join(parts) + ".")
+
+
+def _importance_words(effect: InputEffect, result: SensitivityResult) -> str:
+    if result.ranked_by in ("total", "full_first"):
+        return f"{effect.importance:.0%}"
+    return _value(effect.importance, result)
+
+
+def _notes_once(results: Sequence[SensitivityResult]) -> list[str]:
+    """Each note once: one that recurs each month with other figures is said for the last
+    month, with a word that the others are alike."""
+    by_form: dict[str, list[tuple[str, str]]] = {}
+    for result in results:
+        for note in result.notes:
+            by_form.setdefault(re.sub(r"[0-9][0-9.,]*", "#", note), []).append(
+                (result.month, note))
+    notes = []
+    for said in by_form.values():
+        texts = list(dict.fromkeys(note for _, note in said))
+        if len(texts) == 1:
+            notes.append(texts[0])
+        else:
+            notes.append(f"at {said[-1][0]} (the other months alike, with their own figures): "
+                         f"{texts[-1]}")
+    return notes
+
+
+def _negative(result: SensitivityResult) -> bool:
+    values = [v for e in result.effects for v in (e.first, e.total, e.full_first, e.importance)
+              if v is not None and v == v]
+    return result.method == "sobol" and any(v < 0 for v in values)
 
 
 def _headline(result: SensitivityResult, language: str) -> str:
@@ -143,8 +205,10 @@ def _table(result: SensitivityResult, language: str, top: int | None) -> Table:
     title = f"{result.month} — ranked by {_measure(result.ranked_by)}"
     table = Table(title=title, title_justify="left")
     table.add_column("#", justify="right")
-    table.add_column("input")
-    table.add_column("source / assumption", max_width=_SOURCE_WIDTH)
+    table.add_column("input", overflow="fold")
+    # Wrapped, never cut: a long word (an id, a URL) folds onto the next line.
+    table.add_column("source / assumption", max_width=_SOURCE_WIDTH,
+                     overflow="fold")
     given = any(effect.full_first is not None for effect in result.effects)
     correlated = any(effect.rank_correlation is not None for effect in result.effects)
     if result.method == "sobol":
@@ -205,8 +269,10 @@ def _months_table(results: Sequence[SensitivityResult], language: str, top: int 
     table = Table(
         title=f"How the ranking shifts — {_measure(first.ranked_by)} (rank)", title_justify="left"
     )
-    table.add_column("input")
-    table.add_column("source / assumption", max_width=_SOURCE_WIDTH)
+    table.add_column("input", overflow="fold")
+    # Wrapped, never cut: a long word (an id, a URL) folds onto the next line.
+    table.add_column("source / assumption", max_width=_SOURCE_WIDTH,
+                     overflow="fold")
     for result in results:
         table.add_column(result.month, justify="right")
     last = results[-1]
@@ -223,22 +289,25 @@ def _months_table(results: Sequence[SensitivityResult], language: str, top: int 
 
 # -- formatting ------------------------------------------------------------------------------
 def _provenance(result: SensitivityResult, effect: InputEffect) -> str:
+    """The input's sources (or the analyst's assumption), whole: the column wraps them."""
     titles = result.source_titles(effect)
     if effect.kind == "scenario" and not titles and effect.assumption:
         priors = effect.assumption.removeprefix("Priors ").split(" — ")[0]
-        return "[italic]priors:[/italic] " + shown(_clip(priors, 8))
+        return "[italic]priors:[/italic] " + shown(priors)
     if titles:
-        text = "; ".join(titles[:2]) + (f" (+{len(titles) - 2} more)" if len(titles) > 2 else "")
-        return shown(_clip(text))
+        return shown("; ".join(titles[:2]) + (f" (+{len(titles) - 2} more)"
+                                              if len(titles) > 2 else ""))
     if effect.assumption:
-        text = _ANALYST.sub("", effect.assumption, count=1)
-        return "[italic]analyst:[/italic] " + shown(_clip(text, 9))
+        return "[italic]analyst:[/italic] " + shown(_first_clause(
+            _ANALYST.sub("", effect.assumption, count=1)))
     return "–"
 
 
-def _clip(text: str, reserved: int = 0) -> str:
-    width = _SOURCE_WIDTH - reserved
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+def _first_clause(text: str) -> str:
+    """An assumption's first clause (to ``;`` or the sentence's end): the table names it, the
+    case file holds the argument. Never cut inside a word."""
+    head = re.split(r"(?<=[;.])\s", text.strip(), maxsplit=1)
+    return head[0].rstrip(";") + (" …" if len(head) > 1 else "")
 
 
 def _measure(ranked_by: str) -> str:

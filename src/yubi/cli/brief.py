@@ -8,7 +8,7 @@ import typer
 
 from yubi.case import load_case
 from yubi.cli import command_app
-from yubi.cli.core import CaseArgument
+from yubi.cli.common import CaseArgument, SamplerOption, SeedOption, case_ref
 from yubi.text import console, shown, visible
 
 app = command_app()
@@ -19,7 +19,7 @@ def brief(
     case: CaseArgument = None,
     lang: Annotated[
         str,
-        typer.Option("--lang", help="Language of the brief: en or ko (any with a catalog); "
+        typer.Option("--lang", "-l", help="Language of the brief: en or ko (any with a catalog); "
                      "en,ko writes both from one run."),
     ] = "en",
     out: Annotated[
@@ -29,8 +29,8 @@ def brief(
     samples: Annotated[
         int, typer.Option("--samples", "-n", help="Trajectories of the simulation run.")
     ] = 100_000,
-    seed: Annotated[int, typer.Option(help="Seed of the run and the sensitivity analyses.")] = 0,
-    sampler: Annotated[str, typer.Option(help="mc, lhs or sobol.")] = "mc",
+    seed: SeedOption = 0,
+    sampler: SamplerOption = "mc",
     month: Annotated[
         str | None,
         typer.Option("--month", "-m", help="YYYY-MM the impacts and sensitivity report "
@@ -83,7 +83,7 @@ def brief(
         with step_bar(count) as bar:
             steps.listener = bar
             with steps.step("load case"):
-                compiled = load_case(case)
+                compiled = load_case(case_ref(case))
             analyses = prepare(compiled, settings, languages, steps)
             files = write_briefs(compiled, out, languages, pdf=pdf, analyses=analyses,
                                  typesetter=typesetter)

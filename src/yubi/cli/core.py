@@ -17,28 +17,38 @@ from rich.table import Table
 from yubi.case import bundled_case_names, load_case
 from yubi.case.loader import read_case_file, resolve_case
 from yubi.cli import command_app
+from yubi.cli.common import CaseArgument, SamplerOption, SeedOption, case_ref
 from yubi.errors import UsageError
 from yubi.text import console, shown
 
 if TYPE_CHECKING:
     from yubi.case.model import Case
-    from yubi.engine import SimulationResult
     from yubi.engine.sampling import Sampler
 
 app = command_app()
 
-CaseArgument = Annotated[
-    str | None,
-    typer.Argument(help="A case file, or the name of a bundled case (default: dprk-russia-2024)."),
-]
+__all__ = ["CaseArgument", "app"]
 
 
 @app.command()
 def run(
     case: CaseArgument = None,
     samples: Annotated[int, typer.Option("--samples", "-n", help="Trajectories.")] = 10_000,
-    seed: Annotated[int, typer.Option(help="Seed; same case, seed, samples → same numbers.")] = 0,
-    sampler: Annotated[str, typer.Option(help="mc, lhs or sobol.")] = "mc",
+    seed: SeedOption = 0,
+    sampler: SamplerOption = "mc",
+    outputs: Annotated[
+        str | None,
+        typer.Option("--outputs", help="Comma-separated outputs to show (default: the key "
+                     "outputs, those the case's impacts and thresholds name)."),
+    ] = None,
+    months: Annotated[
+        str | None,
+        typer.Option("--months", help="Comma-separated months YYYY-MM to show (default: a few "
+                     "across the horizon)."),
+    ] = None,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Every output at every half-year, all statistics.")
+    ] = False,
     workers: Annotated[
         int | None, typer.Option(help="Run on a Dask LocalCluster of N processes.")
     ] = None,
@@ -47,7 +57,8 @@ def run(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     out: Annotated[
-        Path | None, typer.Option(help="Write the tidy summary table (.parquet or .csv).")
+        Path | None,
+        typer.Option("--out", "-o", help="Write the tidy summary table (.parquet or .csv)."),
     ] = None,
     trajectories: Annotated[
         Path | None, typer.Option(help="Stream raw trajectories to this .parquet file.")
@@ -65,7 +76,12 @@ def run(
         ),
     ] = None,
 ) -> None:
-    """Simulate a case and summarize every output per scenario and month."""
+    """Simulate a case; print its key outputs' headline numbers per scenario
+    (median, 90% interval, threshold probabilities).
+
+    By default the key outputs (those the case's impacts name) at a few months, fitting an
+    80-column terminal; --outputs, --months and --all show others, --json every number.
+    """
     from yubi import app as workbench
     from yubi.cli.progress import progress_bar
     from yubi.preflight import check_output_file, check_scheduler
@@ -77,7 +93,7 @@ def run(
         check_output_file(trajectories, "--trajectories", (".parquet",))
     if scheduler is not None:
         check_scheduler(scheduler)
-    compiled = workbench.open_case(case)
+    compiled = workbench.open_case(case_ref(case))
     if as_of is not None:
         compiled = _with_posteriors(compiled, as_of)
     if changes:
@@ -93,7 +109,9 @@ def run(
     if as_json:
         sys.stdout.write(workbench.run_json(result))
         return
-    print_summary(result)
+    from yubi.cli.summary import print_summary
+
+    print_summary(result, outputs=_listed(outputs), months=_listed(months), everything=show_all)
     if out is not None:
         console(stderr=True).print(f"summary table written to {shown(out)}")
     if trajectories is not None:
@@ -101,9 +119,9 @@ def run(
 
 
 @app.command()
-def validate(case: Annotated[str, typer.Argument(help="The case file to check.")]) -> None:
+def validate(case: CaseArgument = None) -> None:
     """Check a case file; print what it holds, or one line saying where it is wrong."""
-    compiled = load_case(case)
+    compiled = load_case(case_ref(case))
     file = compiled.file
     assumptions = sum(1 for q in file.quantities.values() if not q.source)
     missing_korean = _missing_korean(compiled)
@@ -157,42 +175,10 @@ def new(path: Annotated[Path, typer.Argument(help="Where to write the starter ca
 
 
 # -- helpers -------------------------------------------------------------------------------
-def print_summary(result: SimulationResult) -> None:
-    """Median [p05–p95] of each output at half-yearly months, overall and per scenario."""
-    from yubi.engine.views import short_number as _short
-
-    case = result.case
-    terminal = console()
-    shares = result.scenario_share()
-    terminal.print(
-        f"[bold]{shown(case.file.title.en)}[/bold] — as of {case.as_of}; "
-        f"{result.settings.samples:,} trajectories, seed {result.settings.seed}, "
-        f"{result.settings.sampler} ({result.elapsed:.2f} s)"
-    )
-    terminal.print(
-        "scenarios: " + ", ".join(f"{s.id} {shares[s.id]:.1%} (prior {s.prior:.0%})"
-                                  for s in case.scenarios)
-    )
-    if case.changes:
-        terminal.print("what-if: " + ", ".join(f"{c.key}={c.value}" for c in case.changes),
-                       markup=False)
-    months = sorted({*range(5, len(case.months), 6), len(case.months) - 1})
-    for output in case.outputs:
-        table = Table(title=f"{shown(output.label.en)} ({shown(output.unit_text)}) — median "
-                      "[5%–95%]",
-                      title_justify="left")
-        table.add_column("month")
-        for name in ["all", *(s.id for s in case.scenarios)]:
-            table.add_column(name, justify="right")
-        for month in months:
-            cells = [case.months[month]]
-            for scenario in ["all", *(s.id for s in case.scenarios)]:
-                p50 = result.statistic(output.id, "p50", scenario)[month]
-                p05 = result.statistic(output.id, "p05", scenario)[month]
-                p95 = result.statistic(output.id, "p95", scenario)[month]
-                cells.append(f"{_short(p50)} [{_short(p05)}–{_short(p95)}]")
-            table.add_row(*cells)
-        terminal.print(table)
+def _listed(text: str | None) -> list[str] | None:
+    """``"a, b"`` → ``["a", "b"]``; ``None`` (or only commas) → ``None``."""
+    items = [item.strip() for item in (text or "").split(",") if item.strip()]
+    return items or None
 
 
 def _sampler(name: str) -> Sampler:
@@ -233,6 +219,3 @@ def _with_posteriors(case: Case, as_of: str) -> Case:
         raise UsageError("--as-of needs the evidence store (yubi.analysis.updating)") from error
     return posterior_case(case, as_of)
 
-
-def resolve(case: str | None) -> Path:
-    return resolve_case(case)

@@ -24,6 +24,16 @@ from yubi.analysis.updating import EvidenceUpdate, update_case
 from yubi.case import load_case
 from yubi.case.model import Case
 from yubi.cli import command_app
+from yubi.cli.common import (
+    CaseArgument,
+    DeprecatedCaseOption,
+    SeedOption,
+    case_ref,
+    check_store_scenarios,
+    leading_case,
+    scenarios_of_items,
+    scenarios_of_rows,
+)
 from yubi.engine import simulate
 from yubi.errors import UsageError
 from yubi.preflight import check_output_file
@@ -58,18 +68,20 @@ DbOption = Annotated[
     typer.Option("--db", help="Database URL (default: $YUBI_DATABASE_URL, else the user's "
                               "SQLite file)."),
 ]
-CaseArgument = Annotated[
-    str | None,
-    typer.Argument(help="A case file, or the name of a bundled case (default: dprk-russia-2024)."),
-]
-CaseOption = Annotated[
-    str | None, typer.Option("--case", help="Case file or bundled case name (default: bundled).")
-]
 AsOfOption = Annotated[
     str | None,
     typer.Option("--as-of", help="Answer from what had been recorded by the end of DATE (UTC)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+ItemArgument = Annotated[
+    str | None, typer.Argument(metavar="ITEM_ID", show_default=False, help="The item's id.")
+]
+QuestionArgument = Annotated[
+    str | None, typer.Argument(metavar="QUESTION", show_default=False, help="The question's id.")
+]
+PlotOption = Annotated[
+    Path | None, typer.Option("--plot", help="Write a calibration plot (.png, .pdf or .svg).")
+]
 
 
 # -- db --------------------------------------------------------------------------------------
@@ -98,17 +110,21 @@ def db_check(db: DbOption = None) -> None:
 # -- evidence --------------------------------------------------------------------------------
 @evidence_app.command("import")
 def evidence_import(
-    file: Annotated[Path, typer.Argument(help="A .csv, .json or PARC ACH .achz file (or the "
-                                              "name of a file bundled with yubi).")],
-    case: CaseOption = None,
+    case: CaseArgument = None,
+    file: Annotated[str | None, typer.Argument(
+        metavar="FILE", show_default=False, help="A .csv, .json or PARC ACH .achz file (or the "
+        "name of a file bundled with yubi).")] = None,
+    old_case: DeprecatedCaseOption = None,
     db: DbOption = None,
 ) -> None:
     """Import evidence: checked whole first, written in one transaction, idempotent."""
-    compiled = load_case(case)
-    path = _evidence_file(file)
+    case, (name,) = leading_case(case, [file], ["FILE"])
+    compiled = load_case(case_ref(case, old_case))
+    path = _evidence_file(Path(name))
     engine = open_engine(db)
     err = console(stderr=True)
     rows = evidence_store.read_rows(path, compiled)
+    check_store_scenarios(scenarios_of_rows(rows), compiled, f"the evidence in {path.name}")
     items = evidence_store.parse_rows(rows, compiled, str(path))
     if len(items) >= evidence_store.WRITE_CHUNK:
         err.print(f"checked {len(items):,} rows; writing in one transaction")
@@ -131,6 +147,7 @@ def evidence_add(
     source: Annotated[str, typer.Option(help="Who reported it (publisher: title).")],
     reliability: Annotated[str, typer.Option(help="Admiralty source reliability A-F.")],
     credibility: Annotated[int, typer.Option(help="Admiralty information credibility 1-6.")],
+    case: CaseArgument = None,
     indicator: Annotated[str | None, typer.Option(help="Indicator id of the case.")] = None,
     lik: Annotated[list[str] | None, typer.Option(
         help="Likelihood per scenario: SCENARIO=P (repeat for every scenario).")] = None,
@@ -141,17 +158,18 @@ def evidence_add(
     relevance: Annotated[str, typer.Option(help="high, medium or low.")] = "medium",
     item_id: Annotated[str | None, typer.Option("--id", help="Stable id (default: hash).")] = None,
     kind: Annotated[str | None, typer.Option("--type", help="e.g. OSINT, HUMINT.")] = None,
-    case: CaseOption = None,
+    old_case: DeprecatedCaseOption = None,
     db: DbOption = None,
 ) -> None:
     """Add one evidence item (checked like a row of an imported file)."""
-    compiled = load_case(case)
+    compiled = load_case(case_ref(case, old_case))
     row: dict[str, Any] = {
         "id": item_id, "date": date, "text": text, "source": source, "url": url,
         "type": kind, "reliability": reliability, "credibility": credibility,
         "relevance": relevance, "indicator": indicator, "group": group,
         "likelihood": _pairs(lik, "--lik"), "ratings": _pairs(rating, "--rating"),
     }
+    check_store_scenarios(scenarios_of_rows([row]), compiled, "the item's --lik/--rating")
     items = evidence_store.parse_rows([row], compiled, "yubi evidence add")
     report = evidence_store.add_item(open_engine(db), items[0])
     state = "added" if report.added else "corrected" if report.corrected else "already stored"
@@ -160,10 +178,11 @@ def evidence_add(
 
 @evidence_app.command("list")
 def evidence_list(case: CaseArgument = None, as_of: AsOfOption = None,
-                  as_json: JsonOption = False, db: DbOption = None) -> None:
+                  as_json: JsonOption = False, db: DbOption = None,
+                  old_case: DeprecatedCaseOption = None) -> None:
     """The evidence known (as of a date), in date order."""
-    compiled = load_case(case)
-    items = evidence_store.items_as_of(open_engine(db), compiled.id, _day(as_of))
+    compiled = load_case(case_ref(case, old_case))
+    items = _stored_items(open_engine(db), compiled, _day(as_of))
     if as_json:
         _print_json([stored.to_dict() for stored in items])
         return
@@ -179,16 +198,19 @@ def evidence_list(case: CaseArgument = None, as_of: AsOfOption = None,
 
 @evidence_app.command("correct")
 def evidence_correct(
-    item_id: Annotated[str, typer.Argument(help="The item's id.")],
     changes: Annotated[list[str], typer.Option("--set", help="FIELD=VALUE (repeatable); "
                                                "likelihood and ratings take JSON objects.")],
     note: Annotated[str, typer.Option(help="Why the correction is made.")],
-    case: CaseOption = None,
+    case: CaseArgument = None,
+    item_id: ItemArgument = None,
+    old_case: DeprecatedCaseOption = None,
     db: DbOption = None,
 ) -> None:
     """Record a corrected version of an item; the old version stays in the history."""
-    compiled = load_case(case)
+    case, (item_id,) = leading_case(case, [item_id], ["ITEM_ID"])
+    compiled = load_case(case_ref(case, old_case))
     engine = open_engine(db)
+    _stored_items(engine, compiled, None)
     current = evidence_store.history(engine, compiled.id, item_id)[-1].item
     row = exporting.evidence_records(
         [evidence_store.StoredItem(current, 0, utc_now(), "")],
@@ -213,22 +235,25 @@ def evidence_correct(
 
 @evidence_app.command("retract")
 def evidence_retract(
-    item_id: Annotated[str, typer.Argument(help="The item's id.")],
     reason: Annotated[str, typer.Option(help="Why it is withdrawn.")],
-    case: CaseOption = None,
+    case: CaseArgument = None,
+    item_id: ItemArgument = None,
+    old_case: DeprecatedCaseOption = None,
     db: DbOption = None,
 ) -> None:
     """Withdraw an item from updates from now on (queries as of earlier dates still see it)."""
-    compiled = load_case(case)
+    case, (item_id,) = leading_case(case, [item_id], ["ITEM_ID"])
+    compiled = load_case(case_ref(case, old_case))
     version = evidence_store.retract_item(open_engine(db), compiled.id, item_id, reason)
     console().print(f"{shown(item_id)}: retracted (version {version})")
 
 
 @evidence_app.command("history")
-def evidence_history(item_id: Annotated[str, typer.Argument(help="The item's id.")],
-                     case: CaseOption = None, db: DbOption = None) -> None:
+def evidence_history(case: CaseArgument = None, item_id: ItemArgument = None,
+                     old_case: DeprecatedCaseOption = None, db: DbOption = None) -> None:
     """Every version of one item, with who recorded it when."""
-    compiled = load_case(case)
+    case, (item_id,) = leading_case(case, [item_id], ["ITEM_ID"])
+    compiled = load_case(case_ref(case, old_case))
     _print_json([s.to_dict() for s in evidence_store.history(open_engine(db), compiled.id,
                                                               item_id)])
 
@@ -236,12 +261,11 @@ def evidence_history(item_id: Annotated[str, typer.Argument(help="The item's id.
 # -- update ----------------------------------------------------------------------------------
 @app.command()
 def update(case: CaseArgument = None, as_of: AsOfOption = None, as_json: JsonOption = False,
-           db: DbOption = None) -> None:
+           db: DbOption = None, old_case: DeprecatedCaseOption = None) -> None:
     """Scenario probabilities after each evidence item in date order (sequential Bayes)."""
-    compiled = load_case(case)
+    compiled = load_case(case_ref(case, old_case))
     day = _day(as_of)
-    result = update_case(compiled, evidence_store.items_as_of(open_engine(db), compiled.id, day),
-                         day)
+    result = update_case(compiled, _stored_items(open_engine(db), compiled, day), day)
     if as_json:
         _print_json(result.to_dict())
         return
@@ -286,6 +310,7 @@ def ach(
     as_of: AsOfOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
+    old_case: DeprecatedCaseOption = None,
 ) -> None:
     """ACH matrix: consistency ratings, Heuer's (weighted) inconsistency scores,
     diagnosticity, the items that would change the ranking, and the Bayesian posterior."""
@@ -294,9 +319,9 @@ def ach(
         matrix, title = project.matrix, project.title
         posterior = _flat_prior_posterior(matrix)
     else:
-        compiled = load_case(case)
+        compiled = load_case(case_ref(case, old_case))
         day = _day(as_of)
-        items = evidence_store.items_as_of(open_engine(db), compiled.id, day)
+        items = _stored_items(open_engine(db), compiled, day)
         matrix, title = ach_analysis.matrix_from_items(compiled, items), compiled.id
         posterior = update_case(compiled, items, day).final.tolist()
     document = _ach_document(matrix, title, posterior)
@@ -380,15 +405,17 @@ def _print_ach(matrix: ach_analysis.AchMatrix, document: dict[str, Any]) -> None
 def forecast_model(
     case: CaseArgument = None,
     samples: Annotated[int, typer.Option("--samples", "-n", help="Trajectories.")] = 10_000,
-    seed: Annotated[int, typer.Option(help="Seed.")] = 0,
+    seed: SeedOption = 0,
     month: Annotated[list[str] | None, typer.Option(
+        "--month", "-m",
         help="Month YYYY-MM to ask about (repeatable; default: every quarter's last).")] = None,
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="Run with the scenario posteriors from evidence known by DATE.")] = None,
     db: DbOption = None,
+    old_case: DeprecatedCaseOption = None,
 ) -> None:
     """Run the case and record the model's probability for every threshold question."""
-    compiled = load_case(case)
+    compiled = load_case(case_ref(case, old_case))
     engine = open_engine(db)
     if as_of is not None:
         from yubi.analysis.updating import posterior_case
@@ -402,15 +429,19 @@ def forecast_model(
 
 @forecast_app.command("add")
 def forecast_add(
-    question: Annotated[str, typer.Argument(help="A short id, e.g. pow-returned-2025.")],
-    text: Annotated[str, typer.Argument(help="The question, answerable yes or no.")],
     close: Annotated[str, typer.Option(help="Close date YYYY-MM-DD.")],
+    case: CaseArgument = None,
+    question: Annotated[str | None, typer.Argument(
+        metavar="QUESTION", show_default=False, help="A short id, e.g. pow-returned-2025.")] = None,
+    text: Annotated[str | None, typer.Argument(
+        metavar="TEXT", show_default=False, help="The question, answerable yes or no.")] = None,
     criteria: Annotated[str, typer.Option(help="How it resolves.")] = "",
-    case: CaseOption = None,
+    old_case: DeprecatedCaseOption = None,
     db: DbOption = None,
 ) -> None:
     """Add an analyst's own question."""
-    compiled = load_case(case)
+    case, (question, text) = leading_case(case, [question, text], ["QUESTION", "TEXT"])
+    compiled = load_case(case_ref(case, old_case))
     spec = forecasts.QuestionSpec(question, text, criteria or text, parse_date(close, "--close"))
     written = forecasts.add_question(open_engine(db), compiled.id, spec)
     console().print(f"{shown(question)}: {'added' if written else 'already stored'}")
@@ -418,25 +449,33 @@ def forecast_add(
 
 @forecast_app.command("predict")
 def forecast_predict(
-    question: Annotated[str, typer.Argument(help="The question's id.")],
-    probability: Annotated[float, typer.Argument(help="P(yes), between 0 and 1.")],
     analyst: Annotated[str, typer.Option(help="Whose probability it is.")],
+    case: CaseArgument = None,
+    question: QuestionArgument = None,
+    given: Annotated[str | None, typer.Argument(
+        metavar="PROBABILITY", show_default=False, help="P(yes), between 0 and 1.")] = None,
     date: Annotated[str, typer.Option(help="When it was made (default today).")] = "today",
-    case: CaseOption = None,
+    old_case: DeprecatedCaseOption = None,
     db: DbOption = None,
 ) -> None:
     """Record an analyst's probability for a question (the history is kept)."""
-    compiled = load_case(case)
+    case, (question, given) = leading_case(case, [question, given], ["QUESTION", "PROBABILITY"])
+    try:
+        probability = float(given)
+    except ValueError:
+        raise UsageError(f"PROBABILITY must be a number between 0 and 1, not {given!r}") from None
+    compiled = load_case(case_ref(case, old_case))
     forecasts.predict(open_engine(db), compiled.id, question, probability, analyst,
                       parse_date(date, "--date"))
     console().print(f"{shown(question)}: {shown(analyst)} {probability:.0%}")
 
 
 @forecast_app.command("list")
-def forecast_list(case: CaseOption = None, as_of: AsOfOption = None, as_json: JsonOption = False,
-                  db: DbOption = None) -> None:
+def forecast_list(case: CaseArgument = None, as_of: AsOfOption = None,
+                  as_json: JsonOption = False, db: DbOption = None,
+                  old_case: DeprecatedCaseOption = None) -> None:
     """Questions with each forecaster's current probability, the pools, and resolutions."""
-    compiled = load_case(case)
+    compiled = load_case(case_ref(case, old_case))
     engine = open_engine(db)
     day = _day(as_of)
     questions = forecasts.questions_as_of(engine, compiled.id, day)
@@ -461,15 +500,18 @@ def forecast_list(case: CaseOption = None, as_of: AsOfOption = None, as_json: Js
 
 @app.command()
 def resolve(
-    question: Annotated[str, typer.Argument(help="The question's id.")],
-    answer: Annotated[str, typer.Argument(help="yes, no, or the observed value.")],
     date: Annotated[str, typer.Option(help="When it resolved, YYYY-MM-DD.")],
     source: Annotated[str, typer.Option(help="What shows the answer.")],
-    case: CaseOption = None,
+    case: CaseArgument = None,
+    question: QuestionArgument = None,
+    answer: Annotated[str | None, typer.Argument(
+        metavar="ANSWER", show_default=False, help="yes, no, or the observed value.")] = None,
+    old_case: DeprecatedCaseOption = None,
     db: DbOption = None,
 ) -> None:
     """Resolve a question; a value is compared with the question's threshold."""
-    compiled = load_case(case)
+    case, (question, answer) = leading_case(case, [question, answer], ["QUESTION", "ANSWER"])
+    compiled = load_case(case_ref(case, old_case))
     outcome = forecasts.resolve(open_engine(db), compiled, question, answer,
                                 parse_date(date, "--date"), source)
     console().print(f"{shown(question)}: resolved {'yes' if outcome else 'no'}")
@@ -477,16 +519,17 @@ def resolve(
 
 @app.command()
 def score(
-    case: CaseOption = None,
+    case: CaseArgument = None,
     as_of: AsOfOption = None,
-    plot: Annotated[Path | None, typer.Option(help="Write a calibration plot (.png).")] = None,
+    plot: PlotOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
+    old_case: DeprecatedCaseOption = None,
 ) -> None:
     """Brier and log scores and calibration bins of each analyst, the model and the pools."""
     if plot is not None:
         check_output_file(plot, "--plot", (".png", ".pdf", ".svg"))
-    compiled = load_case(case)
+    compiled = load_case(case_ref(case, old_case))
     scores, scored = _scores(open_engine(db), compiled, _day(as_of))
     _report_scores(scores, len(scored), plot, as_json)
 
@@ -495,15 +538,16 @@ def score(
 def hindcast(
     case: CaseArgument = None,
     samples: Annotated[int, typer.Option("--samples", "-n", help="Trajectories.")] = 10_000,
-    seed: Annotated[int, typer.Option(help="Seed.")] = 0,
-    plot: Annotated[Path | None, typer.Option(help="Write a calibration plot (.png).")] = None,
+    seed: SeedOption = 0,
+    plot: PlotOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
+    old_case: DeprecatedCaseOption = None,
 ) -> None:
     """Score the case as of its own date (its priors, no later evidence) on resolved questions."""
     if plot is not None:
         check_output_file(plot, "--plot", (".png", ".pdf", ".svg"))
-    compiled = load_case(case)
+    compiled = load_case(case_ref(case, old_case))
     engine = open_engine(db)
     questions = forecasts.questions_as_of(engine, compiled.id)
     resolutions = forecasts.resolutions_as_of(engine, compiled.id)
@@ -528,23 +572,27 @@ def hindcast(
 
 @app.command("export")
 def export_command(
-    what: Annotated[str, typer.Argument(help="evidence, forecasts or scores.")],
-    fmt: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
-    out: Annotated[Path | None, typer.Option(help="Write to FILE (default: stdout).")] = None,
-    case: CaseOption = None,
+    case: CaseArgument = None,
+    what: Annotated[str | None, typer.Argument(
+        metavar="WHAT", show_default=False, help="evidence, forecasts or scores.")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="csv or json.")] = "csv",
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Write to FILE (default: stdout).")] = None,
+    old_case: DeprecatedCaseOption = None,
     as_of: AsOfOption = None,
     db: DbOption = None,
 ) -> None:
     """Export evidence, forecasts (with resolutions) or scores as CSV or JSON."""
+    case, (what,) = leading_case(case, [what], ["WHAT"])
     if out is not None:
         check_output_file(out, "--out")
-    compiled = load_case(case)
+    compiled = load_case(case_ref(case, old_case))
     engine = open_engine(db)
     day = _day(as_of)
     flat = fmt == "csv"
     if what == "evidence":
         records = exporting.evidence_records(
-            evidence_store.items_as_of(engine, compiled.id, day),
+            _stored_items(engine, compiled, day),
             [s.id for s in compiled.scenarios], flat=flat)
     elif what == "forecasts":
         records = exporting.forecast_records(
@@ -564,6 +612,14 @@ def export_command(
 
 
 # -- helpers ---------------------------------------------------------------------------------
+def _stored_items(engine: Engine, case: Case, day: Any) -> list[evidence_store.StoredItem]:
+    """The store's evidence for the case, refused if it speaks of other scenarios than CASE's."""
+    items = evidence_store.items_as_of(engine, case.id, day)
+    check_store_scenarios(scenarios_of_items(items), case,
+                          f"the store's evidence for {case.id}")
+    return items
+
+
 def _scores(engine: Engine, case: Case, day: Any) -> tuple[list[Score], list[Any]]:
     return forecasts.score_forecasts(
         forecasts.questions_as_of(engine, case.id, day),

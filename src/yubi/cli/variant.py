@@ -9,19 +9,21 @@ from typing import Annotated
 import typer
 
 from yubi.cli import command_app
+from yubi.cli.common import CaseArgument, case_ref
 
 app = command_app()
 
 
 @app.command()
 def variant(
-    case: Annotated[str, typer.Argument(help="The case file, or the name of a bundled case.")],
     changes: Annotated[
         list[str],
         typer.Option("--set", metavar="KEY=VALUE",
                      help="A what-if change, repeatable; the same as for yubi run --set."),
     ],
-    out: Annotated[Path, typer.Option(help="The variant case file to write (.yaml).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The variant case file to write "
+                                      "(.yaml).")],
+    case: CaseArgument = None,
     by: Annotated[
         str | None, typer.Option(help="Who changed it (default: the login name).")
     ] = None,
@@ -36,7 +38,7 @@ def variant(
     from yubi import app as workbench
     from yubi.app.variant import save_variant
 
-    compiled = workbench.open_case(case)
+    compiled = workbench.open_case(case_ref(case))
     changed = workbench.apply_changes(compiled, workbench.parse_changes(changes))
     path = save_variant(changed, out, by=by if by is not None else _login(), why=why,
                         overwrite=force)

@@ -15,6 +15,7 @@ once, without waiting, when another writer holds the lock).
 
 from __future__ import annotations
 
+import logging
 import os
 import weakref
 from contextlib import AbstractContextManager
@@ -33,6 +34,8 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import NullPool
 
 from yubi.errors import UsageError
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "ENV_URL",
@@ -106,6 +109,8 @@ def open_engine(url: str | None = None, *, migrate: bool = True, pooled: bool = 
         if current is None:
             try:
                 upgrade(engine)
+                log.info("store %s: a fresh database, given schema %s", _display(engine),
+                         head_revision())
             except DBAPIError as error:
                 engine.dispose()
                 raise _cannot_open(engine, error) from None
@@ -115,6 +120,7 @@ def open_engine(url: str | None = None, *, migrate: bool = True, pooled: bool = 
                 f"the store at {_display(engine)} has schema {current}, this yubi needs "
                 f"{head_revision()}: run `yubi db upgrade`"
             )
+    log.info("store: %s", _display(engine))
     return engine
 
 
