@@ -66,7 +66,9 @@ def test_changes_leave_the_original_alone_and_are_recorded_in_order(bundled: Cas
 
 def test_the_changed_quantity_says_what_it_was(bundled: Case) -> None:
     changed = bundled.with_changes({"troops_cap": "20000 to 60000"})
-    note = changed.file.quantities["troops_cap"].assumption or ""
+    assumption = changed.file.quantities["troops_cap"].assumption
+    assert assumption is not None
+    note = assumption.en
     assert "troops_cap = 20000 to 60000" in note
     assert "was pert(low=30000, mode=40000, high=100000" in note
 

@@ -363,7 +363,8 @@ CASES = [
         Broken(
             edit(BASE, "    unit: 1/month", "    unit: 1//month"),
             at="1//month",
-            message=r"rate: unit '1//month' has an operator where a word was expected",
+            message=r"rate: cannot read unit '1//month': a word or number is missing before "
+                    r'"/"; write words and numbers joined by "\*", "/" or "per"',
             col="1//month",
         ),
         id="bad-unit-text",

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
+    GetJsonSchemaHandler,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -23,6 +24,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 __all__ = [
     "RANGE_PATTERN",
@@ -146,6 +149,15 @@ class LocalText(_Strict):
     @classmethod
     def _from_plain_string(cls, data: Any) -> Any:
         return {"en": data} if isinstance(data, str) else data
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        # A plain string is English: editors must accept both forms.
+        return {"anyOf": [{"type": "string"}, handler(core_schema)],
+                "description": "Text for the reader: a plain string (English) or "
+                "{en: …, ko: …} per language."}
 
     def get(self, language: str) -> str:
         """The text in ``language``, falling back to English."""
