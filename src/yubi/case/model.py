@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import keyword
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from graphlib import CycleError, TopologicalSorter
@@ -26,6 +27,7 @@ from yubi.case.loader import CaseText
 from yubi.case.units import (
     BUILTIN_UNITS,
     DIMENSIONLESS,
+    UNIT_SYNONYMS,
     Unit,
     UnitError,
     parse_unit,
@@ -363,10 +365,11 @@ class _CaseCompiler:
         known = set(declared) | BUILTIN_UNITS
         for word in unit_words(text):
             if word not in known:
+                hint = (f' (did you mean "{UNIT_SYNONYMS[word]}"?)' if word in UNIT_SYNONYMS
+                        else _did_you_mean(word, known))
                 raise self.error(
-                    f'unknown unit "{word}"{_did_you_mean(word, known)}; declare it under '
-                    "units: or use a built-in (" + ", ".join(sorted(BUILTIN_UNITS)) + ")",
-                    path, subject)
+                    f'unknown unit "{word}"{hint}; declare it under units: or use a built-in '
+                    "(person, KRW, USD, event, day, week, month, year, %)", path, subject)
         return unit
 
     def _check_priors(self) -> None:
@@ -563,7 +566,23 @@ class _CaseCompiler:
             )
         except ExpressionError as error:
             location = self.text.expression_column(path, error.offset)
-            raise CaseError(error.message, location, subject) from None
+            raise CaseError(self._explain(error.message), location, subject) from None
+
+    def _explain(self, message: str) -> str:
+        """'unknown name' for a stock, flow or event read where only quantities may be."""
+        match = re.match(r'unknown name "(\w+)"', message)
+        dynamics = self.file.dynamics
+        if match is None:
+            return message
+        name = match.group(1)
+        for kind, names in (("stock", dynamics.stocks), ("flow", dynamics.flows),
+                            ("event", dynamics.events)):
+            if name in names:
+                return (f'"{name}" is a {kind}, which changes month by month: stocks, flows '
+                        "and events cannot be used in quantities (nor in a stock's initial "
+                        "value), which are fixed for a whole trajectory; read it in a flow, a "
+                        "stock's update or an output")
+        return message
 
     def _dynamic_names(self) -> dict[str, Unit]:
         return dict(self.units)

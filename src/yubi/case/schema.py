@@ -16,11 +16,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    GetJsonSchemaHandler,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     field_validator,
     model_validator,
 )

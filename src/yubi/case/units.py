@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 __all__ = [
-    "ACCEPTED_FORMS", "BUILTIN_UNITS", "DIMENSIONLESS", "Unit", "UnitError", "parse_unit",
+    "ACCEPTED_FORMS", "BUILTIN_UNITS", "DIMENSIONLESS", "UNIT_SYNONYMS", "Unit", "UnitError",
+    "parse_unit",
     "unit_parts", "unit_terms", "unit_words",
 ]
 
@@ -41,6 +42,9 @@ _TOKEN = re.compile(
 )
 #: Units every case may use without declaring them under ``units:``.
 BUILTIN_UNITS = frozenset({"person", "KRW", "USD", "event", *_TIME_SCALES, *_SCALE_WORDS})
+#: Words an analyst may write for a built-in unit, for "did you mean".
+UNIT_SYNONYMS = {"people": "person", "persons": "person", "won": "KRW", "dollar": "USD",
+                 "dollars": "USD", "events": "event"}
 #: What the error for an unreadable unit shows.
 ACCEPTED_FORMS = (
     'write words and numbers joined by "*", "/" or "per", with parentheses and powers, e.g. '
