@@ -37,7 +37,8 @@ def case_notes(case: Case) -> list[str]:
 
     def warn(message: str, path: Sequence[str | int], subject: str) -> None:
         assert case.text is not None
-        location: Location = case.text.locate(path)
+        # A whole entry is named at its key; a field at its value.
+        location: Location = case.text.locate(path, value=path[-2] != "events")
         notes.append(f"{location}: warning: {subject}: {message}")
 
     _late_starts(case, warn)
