@@ -241,7 +241,7 @@ def test_a_statistic_that_never_varies_gives_zero_indices_and_says_so() -> None:
     assert "0%" in result.notes[-1] and "every index is 0" in result.notes[-1]
 
 
-STARTER = "src/yubi/case/starter.yaml"
+STARTER = "tests/brief/deployment.yaml"  # the old starter: troops, pay and a surge
 
 
 def test_ranking_over_months_matches_single_month_analyses() -> None:

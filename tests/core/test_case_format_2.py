@@ -165,3 +165,31 @@ def test_without_units_section_any_word_is_a_unit_as_in_v1() -> None:
     declared = edit(BASE, "yubi: 1", "yubi: 2\nunits:\n  convoy: {en: convoy}")
     with pytest.raises(CaseError, match='unknown unit "vessel"'):
         compile_text(edit(declared, "quantities:\n", "quantities:\n" + ships))
+
+
+# -- the schema and the starter ----------------------------------------------------------------
+def test_the_schema_describes_every_property_and_has_an_id() -> None:
+    from yubi.case.schema import SCHEMA_ID, json_schema
+
+    schema = json_schema()
+    assert schema["$id"] == SCHEMA_ID
+    definitions = [*schema["$defs"].values(), schema]
+    undescribed = [key for definition in definitions
+                   for key, prop in definition.get("properties", {}).items()
+                   if not prop.get("description")]
+    assert undescribed == []
+    assert schema["$defs"]["Quantity"]["examples"] and schema["properties"]["units"]["examples"]
+
+
+def test_new_writes_a_generic_v2_starter_with_the_schema_line(tmp_path: Path, cli) -> None:
+    from yubi.case.schema import SCHEMA_ID
+
+    result = cli("new", tmp_path / "queue.yaml")
+    assert result.code == 0, result.err
+    text = (tmp_path / "queue.yaml").read_text(encoding="utf-8")
+    assert text.splitlines()[0] == f"# yaml-language-server: $schema={SCHEMA_ID}"
+    assert "yubi: 2" in text and "id: queue" in text
+    for word in ("troop", "soldier", "regime", "South Korea", "deal"):
+        assert word not in text
+    validated = cli("validate", tmp_path / "queue.yaml")
+    assert validated.code == 0 and validated.err == "", validated.err

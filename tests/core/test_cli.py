@@ -57,7 +57,7 @@ def test_validate_ok(cli, tmp_path: Path) -> None:
         "2 scenarios, 2 outputs, 6 months from 2024-11"
     )
     # BASE's event is never read: a located warning, exit 0.
-    assert result.err == (f"{path}:47:7: warning: ceasefire: this event is never used "
+    assert result.err == (f"{path}:46:5: warning: ceasefire: this event is never used "
                           "(no expression, output or scenario start reads it)\n")
 
 
@@ -73,7 +73,7 @@ def test_new_writes_a_case_that_validates_and_runs(cli, tmp_path: Path, name: st
     assert run.code == 0, run.err
     document = json.loads(run.out)
     assert document["case"] == written.stem.lower().replace(" ", "-")
-    assert [o["id"] for o in document["outputs"]] == ["deployed", "revenue_usd"]
+    assert [o["id"] for o in document["outputs"]] == ["backlog", "spent"]
 
 
 def test_new_with_any_file_name_gives_a_valid_case(cli, tmp_path: Path) -> None:

@@ -746,9 +746,83 @@ class Correlation(_Strict):
 CaseFile.model_rebuild()
 
 
+#: Where editors find the schema (``yubi schema > case-2.json`` writes the same text).
+SCHEMA_ID = "https://yubi.example.org/schema/case-2.json"
+
+#: Descriptions of properties that carry none in their model, by property name; a
+#: ``Model.name`` key is specific to one model.
+_HELP: dict[str, str] = {
+    "id": "Identifier: a letter, then letters, digits or _.",
+    "label": "Name shown to readers; text or {en: …, ko: …}.",
+    "text": "Text for the reader; text or {en: …, ko: …}.",
+    "note": "A note for the reader; text or {en: …, ko: …}.",
+    "description": "A longer description for the reader.",
+    "unit": 'Unit, e.g. "vessel", "KRW/soldier/year", "event per 1000 vessel"; "1" when '
+            "dimensionless.",
+    "source": "Id(s) of entries under sources.",
+    "type": "The distribution's name.",
+    "low": "Lower end (in the quantity's unit).",
+    "high": "Upper end (in the quantity's unit).",
+    "mode": "Most likely value (in the quantity's unit).",
+    "mean": "Mean (in the quantity's unit).",
+    "sd": "Standard deviation (in the quantity's unit), > 0.",
+    "median": "Median (in the quantity's unit), > 0.",
+    "sigma": "Standard deviation of the logarithm, > 0.",
+    "alpha": "Beta shape α, > 0.", "beta": "Beta shape β, > 0.",
+    "shape": "Shape parameter, > 0 (PERT: 4 is the classic).",
+    "scale": "Gamma scale (in the quantity's unit), > 0.",
+    "lam": "Poisson mean, ≥ 0.", "p": "Probability, 0 to 1.",
+    "values": "The possible values.", "weights": "Their weights (any positive scale).",
+    "confidence": "Share of the mass inside [low, high], e.g. 0.9.",
+    "Quantity.confidence": "The analyst's confidence: low, medium or high.",
+    "distribution": "A distribution, e.g. {type: pert, low: 1, mode: 2, high: 4}.",
+    "analyst": "Who judged it.", "judged": "When it was judged, YYYY-MM-DD.",
+    "start": "First simulated month, YYYY-MM.", "months": "Number of months, 1 to 600.",
+    "stocks": "States carried from month to month.",
+    "flows": "Variables computed every month.",
+    "events": "Events that happen at most once, with a monthly hazard.",
+    "initial": "Starting value: a number or an expression over quantities.",
+    "update": "Next month's value, an expression (the stock's name is last month's value).",
+    "flow": "Net change per month, an expression in the stock's unit per month.",
+    "expr": "Expression over quantities, stocks, flows and events.",
+    "prior": "Probability of the scenario before evidence, 0 to 1.",
+    "thresholds": "Levels whose crossing the brief reports as a probability.",
+    "above": "Crossed when the output is above this.",
+    "below": "Crossed when the output is below this.",
+    "between": "The two uncertain quantities.", "rank": "Spearman's rank correlation.",
+    "interests": "What the actor wants.",
+    "direction": "positive or negative, for the actor in for_whom.",
+    "likelihood": "P(observed | scenario) for every scenario id.",
+    "status": 'verified, plausible, unverified, disputed or "false" (quoted).',
+    "value": "The claimed number, or a range such as \"10 to 20\".",
+    "rows": "Dimension by dimension: the analog and now.",
+    "analog_label": "Column heading of the analog.",
+    "current_label": "Column heading of the present case.",
+    "dimension": "What is compared.", "analog": "The analog, on this dimension.",
+    "current": "The present case, on this dimension.",
+}
+_EXAMPLES: dict[str, list[Any]] = {
+    "Quantity": [{"label": {"en": "Calls a month", "ko": "월간 입항"}, "unit": "vessel/month",
+                  "value": "800 to 1200", "source": "board"}],
+    "Scenario": [{"id": "tight", "label": "Tight blockade", "prior": 0.3,
+                  "prior_assumption": "Both sides have the ships.",
+                  "implications_for": {"shippers": "Only escorted groups sail."}}],
+    "Source": [{"title": "Harbour board annual figures", "publisher": "Harbour Board",
+                "date": "2025-04-01", "url": "https://example.org/board"}],
+}
+
+
 def json_schema() -> dict[str, Any]:
-    """The JSON Schema of case files, for editors."""
+    """The JSON Schema of case files, for editors: every property described, with examples."""
     schema = CaseFile.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = SCHEMA_ID
     schema["title"] = "yubi case file"
+    for name, definition in [*schema.get("$defs", {}).items(), ("CaseFile", schema)]:
+        for key, prop in definition.get("properties", {}).items():
+            help_text = _HELP.get(f"{name}.{key}") or _HELP.get(key)
+            if "description" not in prop and help_text:
+                prop["description"] = help_text
+        if name in _EXAMPLES:
+            definition["examples"] = _EXAMPLES[name]
     return schema
