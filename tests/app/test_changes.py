@@ -126,7 +126,7 @@ def test_a_value_with_a_unit_is_converted_to_the_quantity_unit(bundled: Case) ->
         ({"troops_cap": "lots"}, "troops_cap: 'lots' is neither a number nor a range"),
         ({"troops_cap": "60000 to 20000"}, "troops_cap: 60000 must be below 20000"),
         ({"troops_cap": "20 to 60 KRW"}, "the value is in KRW .* but the quantity is in soldier"),
-        ({"troops_cap": "{type: pert, low: 5, mode: 1, high: 3}"}, "low (5) must be at most mode (1)"),
+        ({"troops_cap": "{type: pert, low: 5, mode: 1, high: 3}"}, r"low \(5\) must be at most mode \(1\)"),
         ({"troops_cap": {"type": "weird"}}, "unknown distribution type 'weird'"),
         ({"troops_cap": {"expr": "krw_per_usd * 3"}}, "expression is in KRW/USD but the unit"),
         ({"prior.russia_defeat": 1.2}, "1.2 is not a probability between 0 and 1"),
