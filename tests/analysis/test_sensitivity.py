@@ -71,7 +71,7 @@ def test_ishigami_sobol_matches_analytic_indices() -> None:
     assert result.names[0] == "x1"  # ranked by total index: 0.558 > 0.442 > 0.244
     assert result.noise_share is None  # no events, no random functions
     assert all(e.full_first is None and e.group is None for e in result.effects)
-    assert result.sources["ishigami_homma_1990"].title.startswith("An importance")
+    assert result.sources["ishigami_homma_1990"].title.en.startswith("An importance")
 
 
 def test_linear_sobol_indices_are_variance_shares() -> None:
@@ -241,7 +241,7 @@ def test_a_statistic_that_never_varies_gives_zero_indices_and_says_so() -> None:
     assert "0%" in result.notes[-1] and "every index is 0" in result.notes[-1]
 
 
-STARTER = "src/yubi/case/starter.yaml"
+STARTER = "tests/brief/deployment.yaml"  # the old starter: troops, pay and a surge
 
 
 def test_ranking_over_months_matches_single_month_analyses() -> None:

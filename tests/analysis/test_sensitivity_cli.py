@@ -81,7 +81,7 @@ def test_table_names_each_input_by_label_and_source(cli: Callable[..., Run]) -> 
 def test_starter_case_table_shows_assumptions_scenarios_and_months(
     cli: Callable[..., Run],
 ) -> None:
-    starter = "src/yubi/case/starter.yaml"
+    starter = "tests/brief/deployment.yaml"
     run = cli("sensitivity", starter, "--output", "revenue_usd", "-n", "256", "--method", "morris")
     assert run.code == 0, run.err
     assert "analyst:" in run.out and "No source gives a rate" in run.out
@@ -98,7 +98,7 @@ def test_starter_case_table_shows_assumptions_scenarios_and_months(
 
 
 def test_threshold_and_tornado_json(cli: Callable[..., Run]) -> None:
-    run = cli("sensitivity", "src/yubi/case/starter.yaml", "--output", "deployed", "-t", "over_12k",
+    run = cli("sensitivity", "tests/brief/deployment.yaml", "--output", "deployed", "-t", "over_12k",
               "--method", "tornado", "-n", "200", "--json")
     assert run.code == 0, run.err
     document = strict_json(run.out)

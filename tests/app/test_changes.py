@@ -66,7 +66,9 @@ def test_changes_leave_the_original_alone_and_are_recorded_in_order(bundled: Cas
 
 def test_the_changed_quantity_says_what_it_was(bundled: Case) -> None:
     changed = bundled.with_changes({"troops_cap": "20000 to 60000"})
-    note = changed.file.quantities["troops_cap"].assumption or ""
+    assumption = changed.file.quantities["troops_cap"].assumption
+    assert assumption is not None
+    note = assumption.en
     assert "troops_cap = 20000 to 60000" in note
     assert "was pert(low=30000, mode=40000, high=100000" in note
 
@@ -124,7 +126,7 @@ def test_a_value_with_a_unit_is_converted_to_the_quantity_unit(bundled: Case) ->
         ({"troops_cap": "lots"}, "troops_cap: 'lots' is neither a number nor a range"),
         ({"troops_cap": "60000 to 20000"}, "troops_cap: 60000 must be below 20000"),
         ({"troops_cap": "20 to 60 KRW"}, "the value is in KRW .* but the quantity is in soldier"),
-        ({"troops_cap": "{type: pert, low: 5, mode: 1, high: 3}"}, "5 must be at most 1"),
+        ({"troops_cap": "{type: pert, low: 5, mode: 1, high: 3}"}, r"low \(5\) must be at most mode \(1\)"),
         ({"troops_cap": {"type": "weird"}}, "unknown distribution type 'weird'"),
         ({"troops_cap": {"expr": "krw_per_usd * 3"}}, "expression is in KRW/USD but the unit"),
         ({"prior.russia_defeat": 1.2}, "1.2 is not a probability between 0 and 1"),

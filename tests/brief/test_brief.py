@@ -97,10 +97,10 @@ def test_bottom_line_gives_each_scenarios_probability_and_meaning(
     assert [(s.id, s.probability, s.term) for s in brief.scenarios] == [
         ("calm", "40%", "unlikely"), ("partial", "30%", "unlikely"),
         ("full", "20%", "unlikely"), ("boom", "10%", "very unlikely")]
-    assert brief.scenarios[0].for_regime == "Income as usual."
+    assert brief.scenarios[0].audiences == [("For the regime", "Income as usual.")]
     assert brief.lead == "The most likely scenario is “Calm”: 40% (unlikely)."
     html = render_html(brief)
-    assert html.count("The case does not say.") >= 7  # the missing for_* texts say so
+    assert html.count("The case does not say.") >= 3  # the missing audience texts say so
 
 
 def test_key_figures_are_the_runs_medians_and_intervals(

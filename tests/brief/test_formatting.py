@@ -42,7 +42,7 @@ def ko() -> Formatter:
         (0.000234, "1", "0.000234", "0.000234"),
         (2, "month", "2 months", "2개월"),
         (1_280_000, "soldier", "1.28 million soldiers", "128만 명"),
-        (5, "tank", "5 tank", "5 tank"),
+        (5, "tank", "5 tanks", "5 tanks"),
     ],
 )
 def test_amounts_read_as_each_language_writes_them(

@@ -16,9 +16,9 @@ def test_every_message_has_a_korean_translation_and_the_mo_is_compiled() -> None
 
 def test_extraction_finds_the_template_headings_and_the_codes_units() -> None:
     ids = {m.id if isinstance(m.id, str) else m.id[0] for m in i18n.extract_messages()}
-    for heading in ("Bottom line", "Outlook by scenario", "The deal and its drivers",
+    for heading in ("Bottom line", "Outlook by scenario", "The situation and its drivers",
                     "Impacts", "What drives the outcomes", "Indicators to watch",
-                    "Historical analogy", "The source's claims, checked", "Preparation",
+                    "Historical analogy", "The sources' claims, checked", "Preparation",
                     "Method and assumptions"):
         assert heading in ids
     assert {"{value} soldier", "{value} won", "almost certain", "{low}–{high}"} <= ids

@@ -22,7 +22,7 @@ from yubi.errors import UsageError
 
 POPPLER = all(shutil.which(tool) for tool in ("pdftoppm", "pdffonts", "pdftotext"))
 needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils is not installed")
-KOREAN_HEADINGS = ["핵심 판단", "시나리오별 전망", "거래의 구조와 동인", "영향", "결과를 좌우하는 요인",
+KOREAN_HEADINGS = ["핵심 판단", "시나리오별 전망", "상황과 동인", "영향", "결과를 좌우하는 요인",
                    "주시할 징후", "역사적 비교", "출처의 주장 검증", "대비", "방법과 가정"]
 #: Share of non-white pixels a page's body (header and footer cut off) must exceed: a short
 #: last page with two lines has about 0.6%, a page left blank 0%.

@@ -26,7 +26,8 @@ class CliResult:
 
     @property
     def err_lines(self) -> list[str]:
-        return self.err.splitlines()
+        """The lines of stderr other than warnings about the case (``BASE`` has one)."""
+        return [line for line in self.err.splitlines() if ": warning: " not in line]
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from yubi.case.loader import bundled_case_names
+from yubi.case.schema import LocalText
 
 GOLDEN_FOLDER = Path(__file__).parents[1] / "golden"
 #: One xdist worker compiles and runs the large bundled case once for all these tests.
@@ -26,9 +27,10 @@ def _regenerate_module() -> ModuleType:
     return module
 
 
-def _reason(text: str | None) -> bool:
+def _reason(text: LocalText | str | None) -> bool:
     """An assumption that says something: a few words, not a bare "x" or "TBD"."""
-    return bool(text) and len(text.split()) >= 3
+    words = text.en if isinstance(text, LocalText) else text
+    return bool(words) and len(words.split()) >= 3
 
 
 @pytest.mark.parametrize("name", bundled_case_names())
@@ -37,7 +39,8 @@ def test_every_number_has_a_source_or_a_reasoned_assumption(name: str, load_bund
     file = case.file
     known = set(file.sources)
 
-    def check(where: str, source: str | list[str] | None, assumption: str | None) -> None:
+    def check(where: str, source: str | list[str] | None,
+              assumption: LocalText | None) -> None:
         sources = [source] if isinstance(source, str) else list(source or [])
         assert sources or _reason(assumption), f"{name}: {where} has no source and no reason"
         assert set(sources) <= known, f"{name}: {where} cites unknown {set(sources) - known}"

@@ -279,10 +279,13 @@ def test_range_with_another_confidence(confidence: float) -> None:
     [
         ("20 to 10", "20 must be below 10"),
         ("10 to 10", "10 must be below 10"),
-        (schema.Uniform(type="uniform", low=3, high=1), "3 must be below 1"),
-        (schema.Triangular(type="triangular", low=0, mode=5, high=4), "5 must be at most 4"),
-        (schema.Pert(type="pert", low=0, mode=-1, high=4), "0 must be at most -1"),
-        (schema.Beta(type="beta", alpha=1, beta=1, low=1, high=1), "1 must be below 1"),
+        (schema.Uniform(type="uniform", low=3, high=1), r"low \(3\) must be below high \(1\)"),
+        (schema.Triangular(type="triangular", low=0, mode=5, high=4),
+         r"mode \(5\) must be at most high \(4\)"),
+        (schema.Pert(type="pert", low=0, mode=-1, high=4),
+         r"low \(0\) must be at most mode \(-1\)"),
+        (schema.Beta(type="beta", alpha=1, beta=1, low=1, high=1),
+         r"low \(1\) must be below high \(1\)"),
     ],
 )
 def test_inconsistent_parameters(spec: object, message: str) -> None:

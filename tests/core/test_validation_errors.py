@@ -120,7 +120,7 @@ CASES = [
         Broken(
             edit(BASE, "    unit: soldier\n    value", "    unit: soldier: x\n    value"),
             at="unit: soldier: x",
-            message=r"YAML syntax error: mapping values are not allowed",
+            message=r"YAML syntax error: a second \"key:\" on line \d+: .*\(mapping values are not allowed here\)",
             col=": x",
         ),
         id="yaml-syntax-error",
@@ -363,7 +363,8 @@ CASES = [
         Broken(
             edit(BASE, "    unit: 1/month", "    unit: 1//month"),
             at="1//month",
-            message=r"rate: unit '1//month' has an operator where a word was expected",
+            message=r"rate: cannot read unit '1//month': a word or number is missing before "
+                    r'"/"; write words and numbers joined by "\*", "/" or "per"',
             col="1//month",
         ),
         id="bad-unit-text",
@@ -467,6 +468,88 @@ CASES = [
             col="\t",
         ),
         id="tab-indentation",
+    ),
+    pytest.param(
+        Broken(
+            edit(BASE, "  report: {title: \"A report\"}\n",
+                 "  report: {title: \"A report\"}\n    other: {title: \"Another\"}\n"),
+            at="other:",
+            message=r"line \d+ is indented to column 5, but the keys of the mapping it "
+                    r"continues \(from line \d+\) start at column 3",
+            col="other",
+        ),
+        id="indentation-explained",
+    ),
+    pytest.param(
+        Broken(
+            BASE + "claims:\n  - id: c1\n    text: \"A claim\"\n    source: report\n"
+            "    status: false\n",
+            at="status: false",
+            message=r'YAML reads false as a yes/no value, not as the word; quote it: '
+                    r'status: "false"',
+            col="false",
+        ),
+        id="status-false-quoted",
+    ),
+    pytest.param(
+        Broken(
+            edit(BASE, 'value: "10 to 20"',
+                 "distribution: {type: pert, low: 1, mode: 400000, high: 300000}"),
+            at="type: pert",
+            message=r"troops: mode \(400000\) must be at most high \(300000\)",
+        ),
+        id="pert-mode-above-high-names-keys",
+    ),
+    pytest.param(
+        Broken(
+            edit(BASE, "    value: 1200\n", "    expr: \"deployed * 0 + 1200\"\n"),
+            at="deployed * 0",
+            message=r'pay: "deployed" is a stock, which changes month by month: stocks, flows '
+                    r"and events cannot be used in quantities",
+            col="deployed * 0",
+        ),
+        id="stock-in-quantity",
+    ),
+    pytest.param(
+        Broken(
+            edit(BASE, "yubi: 1", "yubi: 2\nunits:\n  vessel: {en: [vessel, vessels]}")
+            .replace("    unit: soldier\n    value", "    unit: people\n    value"),
+            at="unit: people",
+            message=r'troops: unknown unit "people" \(did you mean "person"\?\); declare it '
+                    r"under units: or use a built-in",
+            col="people",
+        ),
+        id="unknown-unit-with-units-section",
+    ),
+    pytest.param(
+        Broken(
+            edit(BASE, "    unit: 1/month", "    unit: event/(1000*vessel"),
+            at="event/(1000",
+            message=r'rate: cannot read unit .*"\(" without "\)"; write words and numbers '
+                    r'joined by .*"event/\(1000 vessel\)", "event per 1000 vessel"',
+            col="event/",
+        ),
+        id="unit-unreadable-shows-forms",
+    ),
+    pytest.param(
+        Broken(
+            edit(BASE, "yubi: 1", "yubi: 2").replace(
+                '    prior: 0.6\n', '    prior: 0.6\n    for_regime: "Steady income."\n'),
+            at="for_regime",
+            message=r"steady: for_regime is renamed implications_for.regime in yubi: 2",
+            col="for_regime",
+        ),
+        id="v1-field-in-v2-file",
+    ),
+    pytest.param(
+        Broken(
+            edit(BASE, "yubi: 1", "yubi: 2\naudiences:\n  ports: {label: Ports}").replace(
+                '    prior: 0.6\n', '    prior: 0.6\n    implications_for: {port: "Calm."}\n'),
+            at="implications_for",
+            message=r'steady: unknown audience "port" \(did you mean "ports"\?\)',
+            col="port:",
+        ),
+        id="unknown-audience",
     ),
 ]
 

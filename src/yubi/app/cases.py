@@ -81,6 +81,9 @@ def open_case(ref: str | Path | None = None) -> Case:
         raise CaseError(f"case file larger than {MAX_CASE_BYTES} bytes", Location(display))
     case = compile_case(parse_case_text(raw, display))
     log.info("opened case %s from %s (sha256 %s)", case.id, display, key[1][:12])
+    from yubi.case.checks import print_notes  # once per file content: opened cases are cached
+
+    print_notes(case.notes)
     with _lock:
         _cache[key] = case
         while len(_cache) > CACHE_SIZE:

@@ -20,8 +20,8 @@ from numpy.typing import NDArray
 from yubi.analysis.sensitivity import SensitivityResult
 from yubi.brief import charts
 from yubi.brief.analyses import Analyses
-from yubi.brief.formatting import ESTIMATIVE_SCALE, Formatter
-from yubi.case.schema import RANGE_PATTERN, Indicator, LocalText
+from yubi.brief.formatting import ESTIMATIVE_SCALE, N_, Formatter
+from yubi.case.schema import RANGE_PATTERN, V1_AUDIENCES, Indicator, LocalText
 from yubi.engine.results import OVERALL
 from yubi.html_safety import safe_url
 
@@ -42,6 +42,20 @@ __all__ = [
     "draw_outlook",
     "draw_tornadoes",
 ]
+
+
+#: Neutral titles of the frame sections a case may rename under ``sections:``.
+SECTION_DEFAULTS: dict[str, str] = {
+    "drivers": N_("The situation and its drivers"),
+    "impacts": N_("Impacts"),
+    "outcome_drivers": N_("What drives the outcomes"),
+    "indicators": N_("Indicators to watch"),
+    "analogy": N_("Historical analogy"),
+    "claims": N_("The sources' claims, checked"),
+    "preparation": N_("Preparation"),
+}
+# The v1 audiences' headings, for extraction (the brief translates V1_AUDIENCES' English).
+_V1_HEADINGS = (N_("For the regime"), N_("For South Korea"))
 
 
 # -- the view model ------------------------------------------------------------------------
@@ -107,8 +121,7 @@ class ScenarioView:
     probability: str
     term: str
     description: str
-    for_regime: str
-    for_south_korea: str
+    audiences: list[tuple[str, str]]
     implications: list[str]
     prepare: list[str]
     recommendations: list[str]
@@ -186,6 +199,7 @@ class Brief:
     reproduce: str
     sources: list[tuple[Ref, str, str | None]]
     estimative_scale: list[tuple[str, str]]
+    sections: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -227,7 +241,7 @@ class _Builder:
         self.case = analyses.case
         self.file = analyses.case.file
         self.result = analyses.result
-        self.f = formatter
+        self.f = formatter.with_units(analyses.case.file.units)
         self.lang = formatter.language
         self.m = analyses.month_index
         self.colors = {s.id: charts.PALETTE[i % len(charts.PALETTE)]
@@ -243,7 +257,7 @@ class _Builder:
 
     def refs(self, value: str | Sequence[str] | None) -> list[Ref]:
         ids = [value] if isinstance(value, str) else list(value or [])
-        return [Ref(self.ref_numbers[i], i, self.file.sources[i].title)
+        return [Ref(self.ref_numbers[i], i, self.t(self.file.sources[i].title))
                 for i in ids if i in self.ref_numbers]
 
     def output_label(self, output_id: str) -> str:
@@ -317,6 +331,7 @@ class _Builder:
             reproduce=self.reproduce_command(),
             sources=self.sources(),
             estimative_scale=self.estimative_scale(),
+            sections=self.section_titles(),
         )
 
     def scenarios(self) -> list[ScenarioView]:
@@ -331,14 +346,28 @@ class _Builder:
                 probability=self.f.percent(spec.prior),
                 term=self.f.likelihood(spec.prior),
                 description=self.t(scenario.description),
-                for_regime=self.t(scenario.for_regime),
-                for_south_korea=self.t(scenario.for_south_korea),
+                audiences=[(label, self.t(scenario.audience_texts().get(audience)))
+                           for audience, label in self.audience_labels()],
                 implications=[self.t(i) for i in scenario.implications],
                 prepare=[self.t(p) for p in scenario.prepare],
                 recommendations=recommendations,
                 refs=self.refs(scenario.prior_source),
             ))
         return views
+
+    def audience_labels(self) -> list[tuple[str, str]]:
+        """(id, heading) of each audience: the case's, or ``yubi: 1``'s two where used."""
+        if self.file.audiences:
+            return [(key, self.t(a.label)) for key, a in self.file.audiences.items()]
+        used = {key for s in self.file.scenarios for key in s.audience_texts()}
+        return [(key, self._(V1_AUDIENCES[key][1]["en"])) for key in V1_AUDIENCES
+                if key in used]
+
+    def section_titles(self) -> dict[str, str]:
+        """The frame sections' titles: the case's ``sections:``, else neutral defaults."""
+        given = self.file.sections
+        return {key: self.t(getattr(given, key)) if getattr(given, key) is not None
+                else self._(default) for key, default in SECTION_DEFAULTS.items()}
 
     def lead(self, scenarios: list[ScenarioView]) -> str:
         best = max(self.case.scenarios, key=lambda s: s.prior)
@@ -713,7 +742,7 @@ class _Builder:
             definition = Cell(self.definition_text(quantity, variable.unit_text),
                               css="code" if quantity.expr else "")
             summary = self.quantity_summary(name) if quantity.expr is None else Cell("")
-            basis = quantity.assumption or ""
+            basis = self.t(quantity.assumption)
             rows.append(Row(self.t(quantity.label), [
                 Cell(self.f.unit_name(variable.unit_text) or "—"),
                 definition, summary, Cell(basis, css="assumption"),
@@ -787,7 +816,7 @@ class _Builder:
                     Cell(self.t(variable.label)),
                     Cell(self.definition_text(override, variable.unit_text),
                          css="code" if override.expr else ""),
-                    summary, Cell(override.assumption or "", css="assumption"),
+                    summary, Cell(self.t(override.assumption), css="assumption"),
                 ], refs=self.refs(override.source)))
         columns = [self._("Scenario"), self._("Changes"), self._("Definition"),
                    self._("Median (90% interval)"), self._("Analyst's assumption")]
@@ -808,8 +837,8 @@ class _Builder:
                         high=self.month_after_start(marginal.quantile(0.95)))
                 elif spec.start_month is not None:
                     start = self.month_after_start(spec.start_month)
-            basis = scenario.prior_assumption or ""
-            start_basis = (scenario.starts.assumption or "") if scenario.starts else ""
+            basis = self.t(scenario.prior_assumption)
+            start_basis = self.t(scenario.starts.assumption) if scenario.starts else ""
             rows.append(Row(self.t(scenario.label), [
                 Cell(self.f.percent(spec.prior)),
                 Cell(start),
@@ -834,7 +863,7 @@ class _Builder:
         for name, event in dynamics.events.items():
             rows.append(Row(self.t(event.label), [
                 Cell(self._("event")), Cell(event.hazard, css="code"),
-                Cell(event.assumption or "", css="assumption")], refs=self.refs(event.source),
+                Cell(self.t(event.assumption), css="assumption")], refs=self.refs(event.source),
                 code=name))
         columns = [self._("Variable"), self._("Kind"), self._("Monthly rule"),
                    self._("Analyst's assumption")]
@@ -845,7 +874,7 @@ class _Builder:
         for correlation in self.file.correlations:
             labels = " – ".join(self.t(self.file.quantities[n].label) for n in correlation.between)
             rows.append(Row(labels, [Cell(_signed(correlation.rank, self.f)),
-                                     Cell(correlation.assumption or "", css="assumption")],
+                                     Cell(self.t(correlation.assumption), css="assumption")],
                             refs=self.refs(correlation.source)))
         return Table([self._("Inputs"), self._("Rank correlation"),
                       self._("Analyst's assumption")], rows, widths=[38, 12, 50])

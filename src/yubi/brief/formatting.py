@@ -19,7 +19,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from babel import Locale
@@ -27,6 +28,8 @@ from babel.dates import format_date, format_skeleton
 from babel.numbers import format_compact_decimal, format_decimal
 
 from yubi.brief.i18n import Translator
+from yubi.case.schema import UnitWords, english_plural
+from yubi.case.units import UnitError, unit_parts
 
 __all__ = [
     "ESTIMATIVE_SCALE",
@@ -80,6 +83,7 @@ _UNIT_TEMPLATES: dict[str, tuple[str, str]] = {
     "day": Nn_("{value} day", "{value} days"),
     "days": Nn_("{value} day", "{value} days"),
     "soldier*month": Nn_("{value} soldier-month", "{value} soldier-months"),
+    "event": Nn_("{value} event", "{value} events"),
 }
 # The same units named alone (axis labels, table headers).
 _UNIT_NAMES: dict[str, str] = {
@@ -88,6 +92,7 @@ _UNIT_NAMES: dict[str, str] = {
     "KRW": N_("won"), "USD": N_("US dollars"), "month": N_("months"), "months": N_("months"),
     "year": N_("years"), "years": N_("years"), "week": N_("weeks"), "weeks": N_("weeks"),
     "day": N_("days"), "days": N_("days"), "soldier*month": N_("soldier-months"),
+    "event": N_("events"),
 }
 # Units after "per" (singular): "won per soldier per year".
 _PER_NAMES: dict[str, str] = {
@@ -95,6 +100,7 @@ _PER_NAMES: dict[str, str] = {
     "person": N_("person"), "people": N_("person"), "KRW": N_("won"), "USD": N_("dollar"),
     "month": N_("month"), "months": N_("month"), "year": N_("year"), "years": N_("year"),
     "week": N_("week"), "weeks": N_("week"), "day": N_("day"), "days": N_("day"),
+    "event": N_("event"),
 }
 # "Per" phrases for denominators.
 _PER_TEMPLATES: dict[str, str] = {
@@ -141,9 +147,11 @@ class UnitParts:
 
     @classmethod
     def parse(cls, unit: str | None) -> UnitParts:
-        text = (unit or "").replace(" ", "")
-        head, *rest = text.split("/") if text else [""]
-        return cls("" if head == "1" else head, tuple(part for part in rest if part))
+        try:
+            head, rest = unit_parts(unit)
+        except UnitError:  # the case compiler refuses these; show the text as written
+            return cls((unit or "").strip(), ())
+        return cls("" if head == "1" else head, rest)
 
 
 @dataclass(frozen=True)
@@ -163,6 +171,11 @@ class Formatter:
     language: str
     translator: Translator
     significant: int = 3
+    units: Mapping[str, UnitWords] = field(default_factory=dict, compare=False, hash=False)
+
+    def with_units(self, units: Mapping[str, UnitWords] | None) -> Formatter:
+        """This formatter, writing the case's own unit words (its ``units:`` section)."""
+        return replace(self, units=dict(units or {}))
 
     @cached_property
     def locale(self) -> Locale:
@@ -253,6 +266,8 @@ class Formatter:
         return self._with_unit(template.format(low=low_text, high=high_text), high, parts)
 
     def _unit_is_prefix(self, parts: UnitParts) -> bool:
+        if parts.numerator in self.units:
+            return False
         templates = _UNIT_TEMPLATES.get(parts.numerator)
         if templates is None:
             return False
@@ -266,13 +281,55 @@ class Formatter:
         name = self._unit_word(parts.numerator) if parts.numerator else ""
         for denominator in parts.denominators:
             template = self.gettext("{unit} per {per}")
-            per = _PER_NAMES.get(denominator)
-            name = template.format(unit=name or "1",
-                                   per=self.gettext(per) if per else denominator)
+            name = template.format(unit=name or "1", per=self._per_word(denominator))
         return name
 
     def _unit_word(self, word: str) -> str:
-        return self.gettext(_UNIT_NAMES[word]) if word in _UNIT_NAMES else word
+        """A unit named alone, plural: ``vessels`` / ``선박`` (or its counter ``척``)."""
+        if word in self.units:
+            words = self.units[word]
+            if self.language == "ko" and words.ko is not None:
+                return words.ko.word or words.ko.counter
+            return self._local_words(word)[1]
+        if word in _UNIT_NAMES:
+            return self.gettext(_UNIT_NAMES[word])
+        return english_plural(word)
+
+    def _local_words(self, word: str) -> tuple[str, str]:
+        """(singular, plural) of a declared unit in this language, else in English."""
+        words = self.units[word]
+        local = (words.model_extra or {}).get(self.language)
+        if isinstance(local, list) and local:
+            return str(local[0]), str(local[-1])
+        if isinstance(local, str):
+            return local, local
+        return words.english(word)
+
+    def _per_word(self, denominator: str) -> str:
+        """What follows "per": ``vessel``, ``1,000 vessels`` / ``1,000척``."""
+        number, _, word = denominator.partition("*") if "*" in denominator else ("", "", "")
+        if not number or not _is_number(number):
+            number, word = "", denominator
+        if number:
+            count = float(number)
+            return self._counted(self._decimal(count), count, word)
+        if word in self.units:
+            words = self.units[word]
+            if self.language == "ko" and words.ko is not None:
+                return words.ko.word or words.ko.counter
+            return self._local_words(word)[0]
+        per = _PER_NAMES.get(word)
+        return self.gettext(per) if per else word
+
+    def _counted(self, text: str, value: float, word: str) -> str:
+        """``11,300 vessels``, ``1 vessel``, ``11,300척``: a number with a declared unit."""
+        words = self.units[word] if word in self.units else UnitWords()
+        if self.language == "ko" and words.ko is not None:
+            return _fill("{value}" + words.ko.counter, text)
+        singular, plural = (self._local_words(word) if word in self.units
+                            else (word, english_plural(word)))
+        return self.gettext("{value} {unit}").format(
+            value=text, unit=singular if value == 1 else plural)
 
     def _with_unit(self, text: str, value: float, parts: UnitParts) -> str:
         numerator = parts.numerator
@@ -280,6 +337,9 @@ class Formatter:
             result = self.gettext("{value}%").format(value=text)
         elif numerator in _DIMENSIONLESS:
             result = text
+        elif numerator in self.units or (numerator not in _UNIT_TEMPLATES
+                                         and _is_word(numerator)):
+            result = self._counted(text, value, numerator)
         elif numerator in _UNIT_TEMPLATES:
             singular, plural = _UNIT_TEMPLATES[numerator]
             count = 1 if value == 1 else 2
@@ -287,11 +347,11 @@ class Formatter:
         else:
             result = self.gettext("{value} {unit}").format(value=text, unit=numerator)
         for denominator in parts.denominators:
-            if denominator in _PER_TEMPLATES:
+            if denominator in _PER_TEMPLATES and denominator not in self.units:
                 result = self.gettext(_PER_TEMPLATES[denominator]).format(value=result)
             else:
                 template = self.gettext("{value} per {unit}")
-                result = template.format(value=result, unit=denominator)
+                result = template.format(value=result, unit=self._per_word(denominator))
         return result
 
     # -- probabilities ---------------------------------------------------------------------
@@ -362,6 +422,19 @@ def _fill(template: str, text: str) -> str:
     if match and text and not text[-1].isdigit():
         result = template.replace("{value}", text + " ", 1)
     return result
+
+
+def _is_word(text: str) -> bool:
+    """A single unit word (``vessel``), not a product or a power (``soldier*month``)."""
+    return text.isidentifier()
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _first_day(label: str) -> dt.date:

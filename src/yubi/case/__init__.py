@@ -29,9 +29,12 @@ def load_case(case: str | Path | None = None) -> Case:
     """
     # Imported here: the compiler needs SciPy's distributions, which `yubi cases` (the loader
     # alone) and `import yubi` should not pay for.
+    from yubi.case.checks import print_notes
     from yubi.case.model import compile_case
 
-    return compile_case(read_case_file(resolve_case(case)))
+    compiled = compile_case(read_case_file(resolve_case(case)))
+    print_notes(compiled.notes)
+    return compiled
 
 
 def __getattr__(name: str) -> Any:

@@ -188,19 +188,19 @@ def _build(spec: Any) -> Marginal:
     if kind == "range":
         return _range(spec)
     if kind == "uniform":
-        _ordered(spec.low, spec.high)
+        _ordered(spec.low, spec.high, keys=_LOW_HIGH)
         frozen = stats.uniform(spec.low, spec.high - spec.low)
         return Marginal(kind, {"low": spec.low, "high": spec.high}, frozen)
     if kind == "triangular":
-        _ordered(spec.low, spec.mode, spec.high, strict=False)
-        _ordered(spec.low, spec.high)
+        _ordered(spec.low, spec.mode, spec.high, strict=False, keys=_LOW_MODE_HIGH)
+        _ordered(spec.low, spec.high, keys=_LOW_HIGH)
         width = spec.high - spec.low
         frozen = stats.triang((spec.mode - spec.low) / width, spec.low, width)
         parameters = {"low": spec.low, "mode": spec.mode, "high": spec.high}
         return Marginal(kind, parameters, frozen)
     if kind == "pert":
-        _ordered(spec.low, spec.mode, spec.high, strict=False)
-        _ordered(spec.low, spec.high)
+        _ordered(spec.low, spec.mode, spec.high, strict=False, keys=_LOW_MODE_HIGH)
+        _ordered(spec.low, spec.high, keys=_LOW_HIGH)
         width = spec.high - spec.low
         alpha = 1 + spec.shape * (spec.mode - spec.low) / width
         beta = 1 + spec.shape * (spec.high - spec.mode) / width
@@ -210,7 +210,7 @@ def _build(spec: Any) -> Marginal:
             parameters["shape"] = spec.shape
         return Marginal(kind, parameters, frozen, tabulated=True)
     if kind == "beta":
-        _ordered(spec.low, spec.high)
+        _ordered(spec.low, spec.high, keys=_LOW_HIGH)
         frozen = stats.beta(spec.alpha, spec.beta, loc=spec.low, scale=spec.high - spec.low)
         parameters = {"alpha": spec.alpha, "beta": spec.beta}
         if (spec.low, spec.high) != (0.0, 1.0):
@@ -309,10 +309,19 @@ def _triangular_ppf(low: float, mode: float, high: float, u: FloatArray) -> Floa
     return np.where(u < split, left, right)
 
 
-def _ordered(*values: float, strict: bool = True) -> None:
-    for a, b in itertools.pairwise(values):
+_LOW_HIGH = ("low", "high")
+_LOW_MODE_HIGH = ("low", "mode", "high")
+
+
+def _ordered(*values: float, strict: bool = True, keys: tuple[str, ...] = ()) -> None:
+    """Refuse values out of order, naming the distribution's ``keys`` when it has them."""
+    names = keys or ("",) * len(values)
+    for (a, name_a), (b, name_b) in itertools.pairwise(zip(values, names, strict=True)):
         if a > b or (strict and a == b):
             relation = "below" if strict else "at most"
+            if name_a:
+                raise ValueError(f"{name_a} ({_short(a)}) must be {relation} {name_b} "
+                                 f"({_short(b)})")
             raise ValueError(f"{_short(a)} must be {relation} {_short(b)}")
 
 

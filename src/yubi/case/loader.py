@@ -201,9 +201,23 @@ def _parse_yaml(text: str, display: str) -> Any:
         problem = error.problem or error.context or "invalid YAML"
         where = Location(display, mark.line + 1, mark.column + 1) if mark else Location(display)
         prefix = "" if isinstance(error, _BadDateError) else "YAML syntax error: "
-        raise CaseError(f"{prefix}{problem}", where) from None
+        raise CaseError(f"{prefix}{_explain_yaml(error, problem)}", where) from None
     except YAMLError as error:
         raise CaseError(f"YAML error: {error}", Location(display)) from None
+
+
+def _explain_yaml(error: MarkedYAMLError, problem: str) -> str:
+    """ruamel.yaml's words, with what an analyst should check (mostly indentation)."""
+    mark, context = error.problem_mark, error.context_mark
+    if problem.startswith("expected <block end>") and mark is not None and context is not None:
+        return (f"line {mark.line + 1} is indented to column {mark.column + 1}, but the keys "
+                f"of the mapping it continues (from line {context.line + 1}) start at column "
+                f"{context.column + 1}: indent it like the keys it belongs with, or, if it is "
+                f"inside the key above, by more than that key and like its siblings ({problem})")
+    if problem == "mapping values are not allowed here" and mark is not None:
+        return (f"a second \"key:\" on line {mark.line + 1}: check that line's indentation, "
+                'or quote a text value that contains ": " (' + problem + ")")
+    return problem
 
 
 def _to_plain(node: Any, counter: list[int]) -> Any:
@@ -237,6 +251,12 @@ def _schema_error(error: ValidationError, tree: Any, display: str) -> CaseError:
         path = path[:-1]
         line, column = _position(tree, path, value=False)
         return CaseError(message, Location(display, line, column), _subject(tree, path))
+    elif first["type"] in ("literal_error", "string_type") and isinstance(
+        first["input"], bool
+    ):
+        word = str(first["input"]).lower()
+        message = (f"YAML reads {word} as a yes/no value, not as the word; quote it: "
+                   f'{path[-1]}: "{word}" ({message})')
     elif first["type"] == "union_tag_invalid":
         message = f"unknown distribution type {first['input'].get('type')!r}; " + (
             "expected one of " + first["ctx"]["expected_tags"]

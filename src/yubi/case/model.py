@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import keyword
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from graphlib import CycleError, TopologicalSorter
@@ -23,7 +24,15 @@ from yubi.case import schema
 from yubi.case.distributions import Marginal, marginal_from_spec
 from yubi.case.expressions import CompiledExpression, Env, compile_expression
 from yubi.case.loader import CaseText
-from yubi.case.units import DIMENSIONLESS, Unit, UnitError, parse_unit
+from yubi.case.units import (
+    BUILTIN_UNITS,
+    DIMENSIONLESS,
+    UNIT_SYNONYMS,
+    Unit,
+    UnitError,
+    parse_unit,
+    unit_words,
+)
 from yubi.errors import CaseError, ExpressionError
 
 if TYPE_CHECKING:
@@ -164,6 +173,9 @@ class Case:
         What-if changes applied to the file's case (:meth:`with_changes`), in order.
     text
         The file as read, kept so that a change recompiles without reading it again.
+    notes
+        Located warnings and deprecation notes (legal but almost surely not meant); the
+        command line prints them on stderr (:func:`yubi.case.checks.print_notes`).
     """
 
     file: schema.CaseFile
@@ -179,6 +191,7 @@ class Case:
     correlation: NDArray[np.float64] | None = field(default=None, repr=False)
     changes: tuple[Change, ...] = ()
     text: CaseText | None = field(default=None, repr=False, compare=False)
+    notes: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
     def __repr__(self) -> str:
         from yubi.case.display import case_repr
@@ -270,6 +283,7 @@ class _CaseCompiler:
         self.inputs: list[InputColumn] = []
         self.units: dict[str, Unit] = dict(BUILTINS)
         self._claimed: dict[str, str] = {}
+        self.notes: list[str] = []
 
     # -- errors ----------------------------------------------------------------------------
     def error(self, message: str, path: Sequence[str | int], subject: str | None) -> CaseError:
@@ -279,6 +293,7 @@ class _CaseCompiler:
     def compile(self) -> Case:
         self._check_sources()
         self._check_priors()
+        self._check_version()
         self.inputs.append(
             InputColumn(
                 "scenario", schema.LocalText(en="Scenario", ko="시나리오"), None, "scenario"
@@ -292,7 +307,7 @@ class _CaseCompiler:
         outputs = self._outputs()
         self._check_references()
         correlation = self._correlation()
-        return Case(
+        case = Case(
             file=self.file,
             path=self.text.path,
             sha256=self.text.sha256,
@@ -306,6 +321,56 @@ class _CaseCompiler:
             correlation=correlation,
             text=self.text,
         )
+        from yubi.case.checks import case_notes
+
+        return replace(case, notes=(*self.notes, *case_notes(case)))
+
+    def note(self, message: str, path: Sequence[str | int], subject: str | None) -> None:
+        """Record a located warning (exit 0)."""
+        self.notes.append(CaseError(message, self.text.locate(path), subject).render())
+
+    def _check_version(self) -> None:
+        """``yubi: 1`` fields: a note naming the replacement in v1, an error in v2."""
+        audiences = set(self.file.audiences)
+        for index, scenario in enumerate(self.file.scenarios):
+            for audience, (old, _) in schema.V1_AUDIENCES.items():
+                if getattr(scenario, old) is None:
+                    continue
+                path: list[str | int] = ["scenarios", index, old]
+                message = (f"{old} is renamed implications_for.{audience} in yubi: 2 "
+                           "(`yubi upgrade` rewrites the file)")
+                if self.file.yubi >= 2:
+                    raise CaseError(message, self.text.locate(path, value=False), scenario.id)
+                location = self.text.locate(path, value=False)
+                self.notes.append(f"{location}: note: {scenario.id}: {message}")
+            if self.file.yubi >= 2 or audiences:
+                for audience in scenario.implications_for:
+                    if audience not in audiences:
+                        where: list[str | int] = ["scenarios", index, "implications_for",
+                                                  audience]
+                        raise CaseError(
+                            f'unknown audience "{audience}"{_did_you_mean(audience, audiences)}'
+                            "; name it under audiences:",
+                            self.text.locate(where, value=False), scenario.id)
+
+    def _unit(self, text: str | None, path: list[str | int], subject: str) -> Unit:
+        """Parse a unit; in a case with ``units:``, every word must be declared or built in."""
+        try:
+            unit = parse_unit(text)
+        except UnitError as error:
+            raise self.error(str(error), path, subject) from None
+        declared = self.file.units
+        if declared is None:
+            return unit
+        known = set(declared) | BUILTIN_UNITS
+        for word in unit_words(text):
+            if word not in known:
+                hint = (f' (did you mean "{UNIT_SYNONYMS[word]}"?)' if word in UNIT_SYNONYMS
+                        else _did_you_mean(word, known))
+                raise self.error(
+                    f'unknown unit "{word}"{hint}; declare it under units: or use a built-in '
+                    "(person, KRW, USD, event, day, week, month, year, %)", path, subject)
+        return unit
 
     def _check_priors(self) -> None:
         total = math.fsum(s.prior for s in self.file.scenarios)
@@ -344,7 +409,7 @@ class _CaseCompiler:
                         start_marginal,
                         "start",
                         _ids(starts.source),
-                        starts.assumption,
+                        _english(starts.assumption),
                     )
                 )
             specs.append(
@@ -363,10 +428,7 @@ class _CaseCompiler:
             for name, entry in entries.items():
                 path = self._path(section, name) + ["unit"]
                 self._claim_name(name, section)
-                try:
-                    self.units[name] = parse_unit(entry.unit)
-                except UnitError as error:
-                    raise self.error(str(error), path, name) from None
+                self.units[name] = self._unit(entry.unit, path, name)
         for name in self.file.dynamics.events:
             self._claim_name(name, "events")
             self.units[name] = DIMENSIONLESS
@@ -463,7 +525,7 @@ class _CaseCompiler:
     ) -> Definition:
         unit = self.units[name]
         sources = _ids(entry.source)
-        assumption = getattr(entry, "assumption", None)
+        assumption = _english(getattr(entry, "assumption", None))
         if entry.expr is not None:
             expression = self._expression(entry.expr, path + ["expr"], name, names)
             self._unit_matches(expression, name, path + ["expr"])
@@ -504,7 +566,23 @@ class _CaseCompiler:
             )
         except ExpressionError as error:
             location = self.text.expression_column(path, error.offset)
-            raise CaseError(error.message, location, subject) from None
+            raise CaseError(self._explain(error.message), location, subject) from None
+
+    def _explain(self, message: str) -> str:
+        """'unknown name' for a stock, flow or event read where only quantities may be."""
+        match = re.match(r'unknown name "(\w+)"', message)
+        dynamics = self.file.dynamics
+        if match is None:
+            return message
+        name = match.group(1)
+        for kind, names in (("stock", dynamics.stocks), ("flow", dynamics.flows),
+                            ("event", dynamics.events)):
+            if name in names:
+                return (f'"{name}" is a {kind}, which changes month by month: stocks, flows '
+                        "and events cannot be used in quantities (nor in a stock's initial "
+                        "value), which are fixed for a whole trajectory; read it in a flow, a "
+                        "stock's update or an output")
+        return message
 
     def _dynamic_names(self) -> dict[str, Unit]:
         return dict(self.units)
@@ -568,10 +646,7 @@ class _CaseCompiler:
         specs = []
         for output_id, output in self.file.outputs.items():
             path: list[str | int] = ["outputs", output_id]
-            try:
-                unit = parse_unit(output.unit)
-            except UnitError as error:
-                raise self.error(str(error), path + ["unit"], output_id) from None
+            unit = self._unit(output.unit, path + ["unit"], output_id)
             text = output.expr or output_id
             where = path + (["expr"] if output.expr else [])
             expression = self._expression(text, where, output_id, self.units)
@@ -650,6 +725,11 @@ def _reads(base: Definition, overrides: Iterable[Definition]) -> frozenset[str]:
         if definition.expression is not None:
             names |= definition.expression.names
     return frozenset(names)
+
+
+def _english(text: schema.LocalText | None) -> str | None:
+    """The English of an ``assumption:`` (what the run JSON and the command line show)."""
+    return None if text is None else text.en
 
 
 def _ids(value: str | list[str] | None) -> tuple[str, ...]:

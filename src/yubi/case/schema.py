@@ -20,9 +20,12 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 __all__ = [
     "RANGE_PATTERN",
@@ -118,6 +121,16 @@ def _web_url(value: str | None) -> str | None:
 WebUrl = Annotated[str, AfterValidator(_web_url)]
 
 
+def _said(text: LocalText | None) -> bool:
+    """Whether an ``assumption:`` says something (not absent, not blank)."""
+    return text is not None and bool(text.en.strip())
+
+
+_SOURCE = "Id(s) of entries under sources: where the number comes from."
+_ASSUMPTION = 'Why the analyst assumes this when no source gives it; text or {en: …, ko: …}.'
+_NOTE = "A note for the reader; text or {en: …, ko: …}."
+
+
 class _Strict(BaseModel):
     # No NaN or infinity anywhere: ``.nan`` and ``.inf`` are valid YAML floats but no valid
     # parameter, bound, prior or threshold.
@@ -137,6 +150,15 @@ class LocalText(_Strict):
     def _from_plain_string(cls, data: Any) -> Any:
         return {"en": data} if isinstance(data, str) else data
 
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        # A plain string is English: editors must accept both forms.
+        return {"anyOf": [{"type": "string"}, handler(core_schema)],
+                "description": "Text for the reader: a plain string (English) or "
+                "{en: …, ko: …} per language."}
+
     def get(self, language: str) -> str:
         """The text in ``language``, falling back to English."""
         value = (self.model_extra or {}).get(language) if language not in ("en", "ko") else None
@@ -153,13 +175,94 @@ class LocalText(_Strict):
 class Source(_Strict):
     """Where a number or claim comes from."""
 
-    title: str
-    publisher: str | None = None
-    date: CaseDate | None = None
-    url: WebUrl | None = None
-    citation: str | None = None
-    language: str | None = None
-    note: str | None = None
+    title: LocalText = Field(description="The document's title, as the brief cites it.")
+    publisher: str | None = Field(default=None, description="Who published it.")
+    date: CaseDate | None = Field(default=None, description="Publication date, YYYY-MM-DD.")
+    url: WebUrl | None = Field(default=None, description="An http(s) link to the document.")
+    citation: str | None = Field(default=None, description="A full citation, if any.")
+    language: str | None = Field(default=None, description="The document's language code.")
+    note: LocalText | None = Field(default=None, description="What to know about the source.")
+
+
+class Audience(_Strict):
+    """A reader a scenario speaks to (``yubi: 2``): the brief heads its paragraph ``label``."""
+
+    label: LocalText = Field(description='Heading in the brief, e.g. "For the ports authority".')
+
+
+class KoreanWords(_Strict):
+    """A Korean unit: the counter after a number (``12척``) and the noun alone (``선박``)."""
+
+    counter: str = Field(description="Counter written after the number: 명, 척, 개, 발, 건.")
+    word: str | None = Field(default=None, description="The noun alone, for axis labels.")
+
+
+class UnitWords(_Strict):
+    """How the brief writes one unit (``yubi: 2``), per language.
+
+    ``en`` is ``[singular, plural]`` (or one word, plural by English rules); ``ko`` gives a
+    counter (명, 척, 개, 발) written after the number, and optionally a noun for axis labels.
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    en: str | Annotated[list[str], Field(min_length=1, max_length=2)] | None = Field(
+        default=None, description="[singular, plural], e.g. [vessel, vessels].")
+    ko: KoreanWords | None = Field(default=None, description="Korean: {counter: 척}.")
+    dimension: str | None = Field(
+        default=None, description="What it measures, for the reader of the file (not checked).")
+
+    def english(self, name: str) -> tuple[str, str]:
+        """(singular, plural) in English; the unit's name and its regular plural by default."""
+        if isinstance(self.en, str):
+            return self.en, english_plural(self.en)
+        if self.en:
+            return self.en[0], self.en[-1] if len(self.en) == 2 else english_plural(self.en[0])
+        return name, english_plural(name)
+
+
+def english_plural(word: str) -> str:
+    """The regular English plural of a unit word: vessel → vessels, convoy → convoys.
+
+    Abbreviations and symbols (``kg``, ``KRW``, ``MW``) are left as they are.
+    """
+    if len(word) < 3 or not word.isalpha() or not word.islower():
+        return word
+    if word.endswith(("s", "x", "z", "ch", "sh")):
+        return word + "es"
+    if word.endswith("y") and word[-2] not in "aeiou":
+        return word[:-1] + "ies"
+    return word + "s"
+
+
+#: ``yubi: 1``'s scenario fields: audience id → (old field, the label the brief gave it).
+V1_AUDIENCES: dict[str, tuple[str, dict[str, str]]] = {
+    "regime": ("for_regime", {"en": "For the regime", "ko": "정권에 주는 의미"}),
+    "south_korea": ("for_south_korea", {"en": "For South Korea", "ko": "한국에 주는 의미"}),
+}
+
+#: Frame sections of the brief whose titles a case may set under ``sections:``.
+SECTION_KEYS = ("drivers", "impacts", "outcome_drivers", "indicators", "analogy", "claims",
+                "preparation")
+
+
+class Sections(_Strict):
+    """Titles of the brief's frame sections (``yubi: 2``); neutral defaults when absent."""
+
+    drivers: LocalText | None = Field(
+        default=None, description='Section 3 (context, actors, sourced numbers), e.g. '
+        '"The deal and its drivers". Default "The situation and its drivers".')
+    impacts: LocalText | None = Field(default=None, description='Section 4. Default "Impacts".')
+    outcome_drivers: LocalText | None = Field(
+        default=None, description='Section 5. Default "What drives the outcomes".')
+    indicators: LocalText | None = Field(
+        default=None, description='Section 6. Default "Indicators to watch".')
+    analogy: LocalText | None = Field(
+        default=None, description='Section 7. Default "Historical analogy".')
+    claims: LocalText | None = Field(
+        default=None, description='Section 8. Default "The sources\' claims, checked".')
+    preparation: LocalText | None = Field(
+        default=None, description='Section 9. Default "Preparation".')
 
 
 class Horizon(_Strict):
@@ -308,7 +411,7 @@ class Quantity(_Definition):
     source: str | list[str] | None = Field(
         default=None, description="Id(s) of entries under sources."
     )
-    assumption: str | None = Field(
+    assumption: LocalText | None = Field(
         default=None, description="Why the analyst assumes this, when no source gives it."
     )
     note: LocalText | None = None
@@ -318,7 +421,7 @@ class Quantity(_Definition):
 
     @model_validator(mode="after")
     def _has_provenance(self) -> Quantity:
-        if not self.source and not (self.assumption and self.assumption.strip()):
+        if not self.source and not _said(self.assumption):
             raise ValueError('name a source, or say "assumption:" and why')
         return self
 
@@ -326,13 +429,13 @@ class Quantity(_Definition):
 class Override(_Definition):
     """A scenario's replacement for a quantity's or flow's definition (same unit)."""
 
-    source: str | list[str] | None = None
-    assumption: str | None = None
-    note: LocalText | None = None
+    source: str | list[str] | None = Field(default=None, description=_SOURCE)
+    assumption: LocalText | None = Field(default=None, description=_ASSUMPTION)
+    note: LocalText | None = Field(default=None, description=_NOTE)
 
     @model_validator(mode="after")
     def _has_provenance(self) -> Override:
-        if not self.source and not (self.assumption and self.assumption.strip()):
+        if not self.source and not _said(self.assumption):
             raise ValueError('name a source, or say "assumption:" and why')
         return self
 
@@ -373,13 +476,13 @@ class Event(_Strict):
 
     label: LocalText
     hazard: str = Field(description="Monthly probability (dimensionless expression).")
-    source: str | list[str] | None = None
-    assumption: str | None = None
-    note: LocalText | None = None
+    source: str | list[str] | None = Field(default=None, description=_SOURCE)
+    assumption: LocalText | None = Field(default=None, description=_ASSUMPTION)
+    note: LocalText | None = Field(default=None, description=_NOTE)
 
     @model_validator(mode="after")
     def _has_provenance(self) -> Event:
-        if not self.source and not (self.assumption and self.assumption.strip()):
+        if not self.source and not _said(self.assumption):
             raise ValueError('name a source, or say "assumption:" and why')
         return self
 
@@ -397,8 +500,8 @@ class Start(_Strict):
         default=None, description='Months after the horizon start, e.g. 6 or "6 to 18".'
     )
     event: Identifier | None = Field(default=None, description="Takes effect after this event.")
-    source: str | list[str] | None = None
-    assumption: str | None = None
+    source: str | list[str] | None = Field(default=None, description=_SOURCE)
+    assumption: LocalText | None = Field(default=None, description=_ASSUMPTION)
 
     @model_validator(mode="after")
     def _one_trigger(self) -> Start:
@@ -414,7 +517,7 @@ class Start(_Strict):
             self.month is not None
             and not isinstance(self.month, float | int)
             and not self.source
-            and not self.assumption
+            and not _said(self.assumption)
         ):
             raise ValueError('an uncertain start needs a source or an "assumption:"')
         return self
@@ -426,21 +529,38 @@ class Scenario(_Strict):
     id: Identifier
     label: LocalText
     prior: Annotated[float, Field(ge=0, le=1)]
-    prior_source: str | list[str] | None = None
-    prior_assumption: str | None = None
-    description: LocalText | None = None
-    starts: Start | None = None
-    overrides: dict[Identifier, Override] = Field(default_factory=dict)
-    for_regime: LocalText | None = Field(default=None, description="What it means for the regime.")
-    for_south_korea: LocalText | None = None
-    implications: list[LocalText] = Field(default_factory=list)
-    prepare: list[LocalText] = Field(default_factory=list)
+    prior_source: str | list[str] | None = Field(
+        default=None, description="Id(s) of the sources the prior comes from.")
+    prior_assumption: LocalText | None = Field(
+        default=None, description="Why the analyst gives this prior, when no source does.")
+    description: LocalText | None = Field(default=None, description="What happens in it.")
+    starts: Start | None = Field(
+        default=None, description="When it takes effect; from the first month when absent.")
+    overrides: dict[Identifier, Override] = Field(
+        default_factory=dict, description="Quantities and flows defined otherwise in it.")
+    implications_for: dict[Identifier, LocalText] = Field(
+        default_factory=dict, description="What it means for each audience (ids under "
+        "audiences:), e.g. {ports: {en: …, ko: …}}.", examples=[{"ports": "Exports reroute."}])
+    for_regime: LocalText | None = Field(
+        default=None, description="yubi: 1 only; read as implications_for.regime.")
+    for_south_korea: LocalText | None = Field(
+        default=None, description="yubi: 1 only; read as implications_for.south_korea.")
+    implications: list[LocalText] = Field(
+        default_factory=list, description="Implications, one paragraph each.")
+    prepare: list[LocalText] = Field(
+        default_factory=list, description="What to prepare should it unfold.")
 
     @model_validator(mode="after")
     def _prior_has_basis(self) -> Scenario:
-        if not self.prior_source and not self.prior_assumption:
+        if not self.prior_source and not _said(self.prior_assumption):
             raise ValueError('a prior needs prior_source or prior_assumption (and why)')
         return self
+
+    def audience_texts(self) -> dict[str, LocalText]:
+        """``implications_for``, with ``yubi: 1``'s ``for_regime``/``for_south_korea`` first."""
+        texts = {audience: getattr(self, field) for audience, (field, _) in V1_AUDIENCES.items()
+                 if getattr(self, field) is not None}
+        return {**texts, **self.implications_for}
 
 
 class Threshold(_Strict):
@@ -497,12 +617,12 @@ class Indicator(_Strict):
     label: LocalText
     description: LocalText | None = None
     likelihood: dict[str, Annotated[float, Field(gt=0, le=1)]]
-    source: str | list[str] | None = None
-    assumption: str | None = None
+    source: str | list[str] | None = Field(default=None, description=_SOURCE)
+    assumption: LocalText | None = Field(default=None, description=_ASSUMPTION)
 
     @model_validator(mode="after")
     def _has_provenance(self) -> Indicator:
-        if not self.source and not self.assumption:
+        if not self.source and not _said(self.assumption):
             raise ValueError('name a source, or say "assumption:" and why')
         return self
 
@@ -544,27 +664,51 @@ class Recommendation(_Strict):
 class CaseFile(_Strict):
     """A whole case file."""
 
-    yubi: Literal[1] = Field(1, description="Case-format version.")
-    id: Annotated[str, Field(pattern=CASE_ID, max_length=64)]
-    title: LocalText
-    summary: LocalText | None = None
-    as_of: CaseDate
-    horizon: Horizon
-    analyst: str | None = None
-    languages: list[str] = Field(default_factory=lambda: ["en", "ko"])
-    sources: dict[Identifier, Source]
-    quantities: dict[Name, Quantity]
-    dynamics: Dynamics = Field(default_factory=Dynamics)
-    scenarios: Annotated[list[Scenario], Field(min_length=1)]
-    outputs: Annotated[dict[Identifier, Output], Field(min_length=1)]
-    correlations: list[Correlation] = Field(default_factory=list)
-    context: list[ContextItem] = Field(default_factory=list)
-    actors: list[Actor] = Field(default_factory=list)
-    impacts: list[Impact] = Field(default_factory=list)
-    indicators: list[Indicator] = Field(default_factory=list)
-    claims: list[Claim] = Field(default_factory=list)
-    analogs: list[Analog] = Field(default_factory=list)
-    recommendations: list[Recommendation] = Field(default_factory=list)
+    yubi: Literal[1, 2] = Field(
+        1, description="Case-format version: 2 (current) or 1 (read as before; "
+        "`yubi upgrade` rewrites it).", examples=[2])
+    id: Annotated[str, Field(pattern=CASE_ID, max_length=64)] = Field(
+        description="Short name: lower-case letters, digits, - and _.",
+        examples=["harbour-2025"])
+    title: LocalText = Field(description="The case's title; text or {en: …, ko: …}.")
+    summary: LocalText | None = Field(default=None, description="A paragraph on the question.")
+    as_of: CaseDate = Field(description="Date of the information, YYYY-MM-DD.")
+    horizon: Horizon = Field(description="The simulated months.",
+                             examples=[{"start": "2025-01", "months": 24}])
+    analyst: str | None = Field(default=None, description="Who wrote the case.")
+    languages: list[str] = Field(default_factory=lambda: ["en", "ko"],
+                                 description="Languages the case's texts are written in.")
+    audiences: dict[Identifier, Audience] = Field(
+        default_factory=dict, description="Readers the scenarios speak to (yubi: 2); each "
+        "scenario's implications_for gives a paragraph per audience.",
+        examples=[{"ports": {"label": {"en": "For the ports authority", "ko": "항만청"}}}])
+    sections: Sections = Field(
+        default_factory=Sections, description="Titles of the brief's frame sections "
+        "(yubi: 2); neutral defaults when absent.")
+    units: dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z_0-9]*$")], UnitWords] | None = \
+        Field(default=None, description="Each unit the case uses beyond the built-ins "
+              "(person, KRW, USD, month, year, week, day, event) and its words per language. "
+              "With this section an undeclared unit is an error.",
+              examples=[{"vessel": {"en": ["vessel", "vessels"], "ko": {"counter": "척"}}}])
+    sources: dict[Identifier, Source] = Field(description="Every document the case cites.")
+    quantities: dict[Name, Quantity] = Field(description="Uncertain and derived inputs.")
+    dynamics: Dynamics = Field(default_factory=Dynamics,
+                               description="Stocks, flows and events, month by month.")
+    scenarios: Annotated[list[Scenario], Field(min_length=1)] = Field(
+        description="Mutually exclusive branches with priors summing to 1.")
+    outputs: Annotated[dict[Identifier, Output], Field(min_length=1)] = Field(
+        description="The series the run and the brief report.")
+    correlations: list[Correlation] = Field(
+        default_factory=list, description="Rank correlations between uncertain quantities.")
+    context: list[ContextItem] = Field(default_factory=list, description="Background.")
+    actors: list[Actor] = Field(default_factory=list, description="Who acts, and why.")
+    impacts: list[Impact] = Field(default_factory=list, description="Effects on actors.")
+    indicators: list[Indicator] = Field(
+        default_factory=list, description="Signposts, with P(observed | scenario).")
+    claims: list[Claim] = Field(default_factory=list, description="Sources' claims, checked.")
+    analogs: list[Analog] = Field(default_factory=list, description="Historical analogies.")
+    recommendations: list[Recommendation] = Field(
+        default_factory=list, description="What to do, overall or per scenario.")
 
     @field_validator("scenarios")
     @classmethod
@@ -595,16 +739,90 @@ class Correlation(_Strict):
 
     between: tuple[Identifier, Identifier]
     rank: Annotated[float, Field(gt=-1, lt=1)]
-    source: str | list[str] | None = None
-    assumption: str | None = None
+    source: str | list[str] | None = Field(default=None, description=_SOURCE)
+    assumption: LocalText | None = Field(default=None, description=_ASSUMPTION)
 
 
 CaseFile.model_rebuild()
 
 
+#: Where editors find the schema (``yubi schema > case-2.json`` writes the same text).
+SCHEMA_ID = "https://yubi.example.org/schema/case-2.json"
+
+#: Descriptions of properties that carry none in their model, by property name; a
+#: ``Model.name`` key is specific to one model.
+_HELP: dict[str, str] = {
+    "id": "Identifier: a letter, then letters, digits or _.",
+    "label": "Name shown to readers; text or {en: …, ko: …}.",
+    "text": "Text for the reader; text or {en: …, ko: …}.",
+    "note": "A note for the reader; text or {en: …, ko: …}.",
+    "description": "A longer description for the reader.",
+    "unit": 'Unit, e.g. "vessel", "KRW/soldier/year", "event per 1000 vessel"; "1" when '
+            "dimensionless.",
+    "source": "Id(s) of entries under sources.",
+    "type": "The distribution's name.",
+    "low": "Lower end (in the quantity's unit).",
+    "high": "Upper end (in the quantity's unit).",
+    "mode": "Most likely value (in the quantity's unit).",
+    "mean": "Mean (in the quantity's unit).",
+    "sd": "Standard deviation (in the quantity's unit), > 0.",
+    "median": "Median (in the quantity's unit), > 0.",
+    "sigma": "Standard deviation of the logarithm, > 0.",
+    "alpha": "Beta shape α, > 0.", "beta": "Beta shape β, > 0.",
+    "shape": "Shape parameter, > 0 (PERT: 4 is the classic).",
+    "scale": "Gamma scale (in the quantity's unit), > 0.",
+    "lam": "Poisson mean, ≥ 0.", "p": "Probability, 0 to 1.",
+    "values": "The possible values.", "weights": "Their weights (any positive scale).",
+    "confidence": "Share of the mass inside [low, high], e.g. 0.9.",
+    "Quantity.confidence": "The analyst's confidence: low, medium or high.",
+    "distribution": "A distribution, e.g. {type: pert, low: 1, mode: 2, high: 4}.",
+    "analyst": "Who judged it.", "judged": "When it was judged, YYYY-MM-DD.",
+    "start": "First simulated month, YYYY-MM.", "months": "Number of months, 1 to 600.",
+    "stocks": "States carried from month to month.",
+    "flows": "Variables computed every month.",
+    "events": "Events that happen at most once, with a monthly hazard.",
+    "initial": "Starting value: a number or an expression over quantities.",
+    "update": "Next month's value, an expression (the stock's name is last month's value).",
+    "flow": "Net change per month, an expression in the stock's unit per month.",
+    "expr": "Expression over quantities, stocks, flows and events.",
+    "prior": "Probability of the scenario before evidence, 0 to 1.",
+    "thresholds": "Levels whose crossing the brief reports as a probability.",
+    "above": "Crossed when the output is above this.",
+    "below": "Crossed when the output is below this.",
+    "between": "The two uncertain quantities.", "rank": "Spearman's rank correlation.",
+    "interests": "What the actor wants.",
+    "direction": "positive or negative, for the actor in for_whom.",
+    "likelihood": "P(observed | scenario) for every scenario id.",
+    "status": 'verified, plausible, unverified, disputed or "false" (quoted).',
+    "value": "The claimed number, or a range such as \"10 to 20\".",
+    "rows": "Dimension by dimension: the analog and now.",
+    "analog_label": "Column heading of the analog.",
+    "current_label": "Column heading of the present case.",
+    "dimension": "What is compared.", "analog": "The analog, on this dimension.",
+    "current": "The present case, on this dimension.",
+}
+_EXAMPLES: dict[str, list[Any]] = {
+    "Quantity": [{"label": {"en": "Calls a month", "ko": "월간 입항"}, "unit": "vessel/month",
+                  "value": "800 to 1200", "source": "board"}],
+    "Scenario": [{"id": "tight", "label": "Tight blockade", "prior": 0.3,
+                  "prior_assumption": "Both sides have the ships.",
+                  "implications_for": {"shippers": "Only escorted groups sail."}}],
+    "Source": [{"title": "Harbour board annual figures", "publisher": "Harbour Board",
+                "date": "2025-04-01", "url": "https://example.org/board"}],
+}
+
+
 def json_schema() -> dict[str, Any]:
-    """The JSON Schema of case files, for editors."""
+    """The JSON Schema of case files, for editors: every property described, with examples."""
     schema = CaseFile.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = SCHEMA_ID
     schema["title"] = "yubi case file"
+    for name, definition in [*schema.get("$defs", {}).items(), ("CaseFile", schema)]:
+        for key, prop in definition.get("properties", {}).items():
+            help_text = _HELP.get(f"{name}.{key}") or _HELP.get(key)
+            if "description" not in prop and help_text:
+                prop["description"] = help_text
+        if name in _EXAMPLES:
+            definition["examples"] = _EXAMPLES[name]
     return schema

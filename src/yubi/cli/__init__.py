@@ -52,6 +52,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "schema": ("core", "Print the case-file JSON Schema (for editors)."),
     "cases": ("core", "List the bundled cases."),
     "new": ("core", "Write a commented starter case to PATH."),
+    "upgrade": ("upgrade", "Rewrite a case file to the current format (yubi: 2) in place, "
+                "keeping comments."),
     "variant": ("variant", "Save what-if changes as a new case file whose diff against CASE "
                 "is the changes."),
     "sensitivity": ("analysis", "Rank the assumptions a result hangs on (Sobol', Morris or "

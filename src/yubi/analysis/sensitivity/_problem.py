@@ -293,7 +293,7 @@ def input_identity(case: Case, column: int) -> dict[str, Any]:
         )
     elif entry.kind == "scenario":
         priors = ", ".join(f"{s.id} {s.prior:.0%}" for s in case.scenarios)
-        reasons = [f"{s.id}: {s.prior_assumption}" for s in case.file.scenarios
+        reasons = [f"{s.id}: {s.prior_assumption.en}" for s in case.file.scenarios
                    if s.prior_assumption]
         assumption = f"Priors {priors}" + (" — " + "; ".join(reasons) if reasons else "")
     return {

@@ -224,7 +224,7 @@ class SensitivityResult:
 
     def source_titles(self, effect: InputEffect) -> list[str]:
         """Titles of the sources behind ``effect`` (ids when a title is missing)."""
-        return [self.sources[i].title if i in self.sources else i for i in effect.sources]
+        return [self.sources[i].title.en if i in self.sources else i for i in effect.sources]
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready document (no NaN: missing numbers are ``None``)."""
@@ -258,7 +258,7 @@ def _text(text: LocalText) -> dict[str, str]:
 def _source(source_id: str, source: Source | None) -> dict[str, Any]:
     if source is None:
         return {"id": source_id}
-    entry: dict[str, Any] = {"id": source_id, "title": source.title}
+    entry: dict[str, Any] = {"id": source_id, "title": source.title.en}
     for name in ("publisher", "date", "url"):
         value = getattr(source, name)
         if value is not None:
