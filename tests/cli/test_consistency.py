@@ -23,7 +23,8 @@ CASE_COMMANDS = {
     "forecast list",
 }
 #: Commands with no case: the case file itself is what they write or print, or the store only.
-CASELESS = {"schema", "cases", "new", "db upgrade", "db check"}
+CASELESS = {"schema", "cases", "new", "db upgrade", "db check", "upgrade", "serve", "user add",
+            "user set", "user list", "token create", "token revoke"}
 
 
 # Typer vendors its own click: its classes are recognised by their kind, not by isinstance.
