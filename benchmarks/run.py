@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import HERE, ROOT, Figure, benchmarks_of, debian_packages, load, machine
 
 #: In the order they run: start-up first (on a machine still cool), the engine last.
-MODULES = ("bench_cli", "bench_brief", "bench_engine")
+MODULES = ("bench_cli", "bench_brief", "bench_engine", "bench_whatif", "bench_web")
 #: What the brief's PDF uses from Debian (fonts for Hangul, HarfBuzz to subset them).
 BRIEF_PACKAGES = ("fonts-noto-cjk", "libharfbuzz-subset0", "libharfbuzz0b", "libpango-1.0-0")
 
