@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 from yubi._jupyter import in_notebook
 
-__all__ = ["progress_callback"]
+__all__ = ["progress_callback", "terminal_bar"]
 
 
 @contextmanager
@@ -22,22 +22,30 @@ def progress_callback(
     elif in_notebook():
         yield _notebook_bar(total)
     else:
-        from rich.console import Console
-        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-        # Refreshed by the callback, not by rich's timer thread: the engine forks worker
-        # processes only when no other thread is running.
-        bar = Progress(TextColumn("simulating"), BarColumn(),
-                       TextColumn("{task.completed:,}/{task.total:,}"), TimeRemainingColumn(),
-                       console=Console(stderr=True), transient=True, auto_refresh=False)
-        with bar:
-            task = bar.add_task("simulate", total=total)
-
-            def advance(done: int) -> None:
-                bar.advance(task, done)
-                bar.refresh()
-
+        with terminal_bar(total) as advance:
             yield advance
+
+
+@contextmanager
+def terminal_bar(total: int) -> Iterator[Callable[[int], None]]:
+    """A rich bar on stderr, advanced by N trajectories at a time.
+
+    Refreshed by the callback, not by rich's timer thread: the engine forks worker processes
+    only when no other thread is running."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(TextColumn("simulating"), BarColumn(),
+                   TextColumn("{task.completed:,}/{task.total:,}"), TimeRemainingColumn(),
+                   console=Console(stderr=True), transient=True, auto_refresh=False)
+    with bar:
+        task = bar.add_task("simulate", total=total)
+
+        def advance(done: int) -> None:
+            bar.advance(task, done)
+            bar.refresh()
+
+        yield advance
 
 
 def _notebook_bar(total: int) -> Callable[[int], None]:

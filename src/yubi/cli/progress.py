@@ -17,7 +17,6 @@ from rich.progress import (
     TaskID,
     TextColumn,
     TimeElapsedColumn,
-    TimeRemainingColumn,
 )
 
 __all__ = ["StepBar", "progress_bar", "step_bar"]
@@ -33,17 +32,9 @@ def progress_bar(total: int, *, enabled: bool = True) -> Iterator[Callable[[int]
     if not _shown(enabled):
         yield None
         return
-    progress = Progress(
-        TextColumn("simulating"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"),
-        TimeRemainingColumn(), console=Console(stderr=True), transient=True, auto_refresh=False,
-    )
-    with progress:
-        task = progress.add_task("simulate", total=total)
+    from yubi.app.progress import terminal_bar
 
-        def advance(done: int) -> None:
-            progress.advance(task, done)
-            progress.refresh()
-
+    with terminal_bar(total) as advance:
         yield advance
 
 
