@@ -209,8 +209,7 @@ def _message(error: ValidationError) -> str:
             text = f"must be at least {context['ge']}" + (
                 " (0 skips the analysis)" if field.endswith("_samples") else "")
         elif problem["type"] == "literal_error":
-            text = f"must be one of {context['expected'].replace(' or ', ', ')}"
-            text = text.replace("'", "")
+            text = "must be " + str(context["expected"]).replace("'", "")
         else:
             text = str(problem["msg"]).removeprefix("Value error, ")
         text = text if text.startswith(option) else f"{option} {text}"
