@@ -22,7 +22,7 @@ from yubi.errors import UsageError
 from yubi.text import console, shown
 
 if TYPE_CHECKING:
-    from yubi.case.model import Case
+    from yubi.case.compiled import Case
     from yubi.engine.sampling import Sampler
 
 app = command_app()
