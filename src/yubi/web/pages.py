@@ -413,7 +413,7 @@ def _save_variant(engine: Any, case: Any, changes: Mapping[str, str], who: str,
 
 # -- evidence ------------------------------------------------------------------------------------
 def _evidence_context(case: Any, engine: Any, lang: str) -> dict[str, Any]:
-    from yubi.analysis.updating import update_case
+    from yubi.evidence.updating import update_case
     from yubi.store import evidence as evidence_store
     from yubi.store import forecasts
     from yubi.web.api import documents
