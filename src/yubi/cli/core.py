@@ -23,7 +23,7 @@ from yubi.errors import UsageError
 from yubi.text import console, shown
 
 if TYPE_CHECKING:
-    from yubi.case.model import Case
+    from yubi.case.compiled import Case
 
 app = command_app()
 
@@ -209,8 +209,8 @@ def _missing_korean(case: Case) -> int:
 
 def _with_posteriors(case: Case, as_of: str) -> Case:
     try:
-        from yubi.analysis.updating import posterior_case
+        from yubi.store.evidence import posterior_case
     except ImportError as error:
-        raise UsageError("--as-of needs the evidence store (yubi.analysis.updating)") from error
+        raise UsageError("--as-of needs the evidence store (yubi.store.evidence)") from error
     return posterior_case(case, as_of)
 
