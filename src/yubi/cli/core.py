@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
+from yubi.app.settings import Settings
 from yubi.case import bundled_case_names, load_case
 from yubi.case.loader import read_case_file, resolve_case
 from yubi.cli import command_app
@@ -23,7 +24,6 @@ from yubi.text import console, shown
 
 if TYPE_CHECKING:
     from yubi.case.model import Case
-    from yubi.engine.sampling import Sampler
 
 app = command_app()
 
@@ -94,6 +94,7 @@ def run(
         check_output_file(trajectories, "--trajectories", (".parquet",))
     if scheduler is not None:
         check_scheduler(scheduler)
+    settings = Settings(samples=samples, seed=seed, sampler=sampler)  # checked once, here
     compiled = workbench.open_case(case_ref(case))
     if changes:
         compiled = workbench.apply_changes(compiled, workbench.parse_changes(changes))
@@ -105,8 +106,8 @@ def run(
                                    soft_wrap=True)
     with progress_bar(samples, enabled=show_progress) as tick:
         result = workbench.run(
-            compiled, samples=samples, seed=seed, sampler=_sampler(sampler), workers=workers,
-            scheduler=scheduler, trajectories=trajectories, progress=tick, as_of=as_of,
+            compiled, **settings.run_options(), workers=workers, scheduler=scheduler,
+            trajectories=trajectories, progress=tick, as_of=as_of,
         )
     if result.evidence is not None and result.evidence.warning:
         console(stderr=True).print(result.evidence.warning, highlight=False, soft_wrap=True)
@@ -194,12 +195,6 @@ def _listed(text: str | None) -> list[str] | None:
     """``"a, b"`` → ``["a", "b"]``; ``None`` (or only commas) → ``None``."""
     items = [item.strip() for item in (text or "").split(",") if item.strip()]
     return items or None
-
-
-def _sampler(name: str) -> Sampler:
-    if name not in ("mc", "lhs", "sobol"):
-        raise UsageError(f"--sampler must be mc, lhs or sobol, not {name!r}")
-    return name  # type: ignore[return-value]
 
 
 def _missing_korean(case: Case) -> int:
