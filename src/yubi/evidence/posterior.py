@@ -196,7 +196,8 @@ def posterior_run(
                                     progress=progress)
     summary = PosteriorSummary(
         as_of=as_of, items=tuple(t.item_id for t in evidence.terms),
-        kinds=tuple(t.kind for t in evidence.terms), counted=evidence.counted, ignored=evidence.ignored,
+        kinds=tuple(t.kind for t in evidence.terms), counted=evidence.counted,
+        ignored=evidence.ignored,
         branches=tuple(branch_posteriors(case, run.scenario_weight)),
         effective_sample_size=run.effective_sample_size, samples=run.samples,
     )
