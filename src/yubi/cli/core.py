@@ -23,7 +23,7 @@ from yubi.errors import UsageError
 from yubi.text import console, shown
 
 if TYPE_CHECKING:
-    from yubi.case.model import Case
+    from yubi.case.compiled import Case
 
 app = command_app()
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from yubi.case.model import Case
+    from yubi.case.compiled import Case
 
 __all__ = ["ach_document", "forecast_records"]
 
