@@ -19,9 +19,10 @@ from yubi.brief.analyses import (
     default_key_month,
     default_key_outputs,
 )
-from yubi.brief.build import draw_outlook, draw_tornadoes
+from yubi.brief.drivers import draw_tornadoes
 from yubi.brief.formatting import Formatter
 from yubi.brief.i18n import extract_messages, load_translations
+from yubi.brief.outlook import draw_outlook
 from yubi.case.model import Case
 from yubi.errors import UsageError
 

@@ -208,9 +208,7 @@ def _missing_korean(case: Case) -> int:
 
 
 def _with_posteriors(case: Case, as_of: str) -> Case:
-    try:
-        from yubi.analysis.updating import posterior_case
-    except ImportError as error:
-        raise UsageError("--as-of needs the evidence store (yubi.analysis.updating)") from error
+    from yubi.analysis.updating import posterior_case  # part of yubi: cannot be missing
+
     return posterior_case(case, as_of)
 
