@@ -8,10 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 
-from yubi.analysis.updating import evidence_weight, sequential_posteriors
 from yubi.case.model import Case
 from yubi.evidence.posterior import effective_sample_size, normalized
 from yubi.evidence.terms import Evidence, evidence_terms
+from yubi.evidence.updating import evidence_weight, sequential_posteriors
 
 from .conftest import Item, Paths, observation
 

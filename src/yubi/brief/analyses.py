@@ -213,7 +213,7 @@ def run_analyses(
 
 def _weighed_by_evidence(case: Case, settings: Settings) -> Case:
     """The case with the scenario probabilities the store's evidence gives on ``as_of``."""
-    from yubi.analysis.updating import posterior_case
+    from yubi.store.evidence import posterior_case
 
     assert settings.as_of is not None
     return posterior_case(case, settings.as_of.isoformat(), settings.store)

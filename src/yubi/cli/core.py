@@ -23,7 +23,7 @@ from yubi.errors import UsageError
 from yubi.text import console, shown
 
 if TYPE_CHECKING:
-    from yubi.case.model import Case
+    from yubi.case.compiled import Case
 
 app = command_app()
 
@@ -208,7 +208,7 @@ def _missing_korean(case: Case) -> int:
 
 
 def _with_posteriors(case: Case, as_of: str) -> Case:
-    from yubi.analysis.updating import posterior_case  # part of yubi: cannot be missing
+    from yubi.store.evidence import posterior_case  # part of yubi: cannot be missing
 
     return posterior_case(case, as_of)
 

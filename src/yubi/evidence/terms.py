@@ -202,7 +202,7 @@ def evidence_terms(case: Case, items: Sequence[Any]) -> Evidence:
 
 def _term(case: Case, item: Any) -> Term | str:
     """The item's term, or why the model cannot read it."""
-    from yubi.analysis.updating import evidence_weight
+    from yubi.evidence.updating import evidence_weight
 
     weight = evidence_weight(item.reliability, item.credibility)
     common: dict[str, Any] = {
@@ -276,7 +276,7 @@ def condition_names(case: Case, condition: Any) -> tuple[tuple[str, int, float],
 
 
 def _typed(case: Case, item: Any) -> FloatArray:
-    from yubi.analysis.updating import item_likelihood
+    from yubi.evidence.updating import item_likelihood
 
     return item_likelihood(item, case)[0]
 
