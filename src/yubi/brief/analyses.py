@@ -21,6 +21,7 @@ from yubi.brief.forking import can_fork
 from yubi.case.model import Case
 from yubi.case.schema import Impact
 from yubi.engine import SimulationResult, simulate
+from yubi.engine.run import RunSettings
 from yubi.errors import UsageError, YubiInputError
 
 if TYPE_CHECKING:
@@ -95,6 +96,9 @@ class Analyses:
     timings: Timings
     #: What ``alongside`` (see :func:`run_analyses`) returned, e.g. charts drawn per language.
     alongside: Any = None
+    #: The run reweighted by the store's evidence (``settings.as_of``), its ``evidence`` the
+    #: prior and posterior per branch and the effective sample size; ``None`` without.
+    posterior: SimulationResult | None = None
 
     @property
     def month_index(self) -> int:
@@ -171,20 +175,24 @@ def run_analyses(
         afterwards.
     """
     timings = timings or Timings()
-    if settings.as_of is not None:
-        case = _weighed_by_evidence(case, settings)
     month = settings.month or default_key_month(case)
     case.month_index(month)  # raises a CaseError naming the horizon when outside it
     with timings.step("simulate"):
         follow = timings.listener.trajectories(settings.samples) if timings.listener else None
         result = simulate(case, settings.samples, seed=settings.seed,
                           sampler=settings.sampler, progress=follow)
+    posterior = None
+    if settings.as_of is not None:
+        with timings.step("simulate under the evidence"):
+            follow = (timings.listener.trajectories(settings.samples) if timings.listener
+                      else None)
+            posterior = _under_evidence(case, settings, follow)
     binary = binary_outputs(result)
     key_outputs = settings.key_outputs or default_key_outputs(case, binary)
     for output in key_outputs:
         case.output(output)  # raises a CaseError listing the outputs when unknown
     analyses = Analyses(case, settings, result, month, tuple(key_outputs), binary, {}, {},
-                        timings)
+                        timings, posterior=posterior)
     sides: dict[str, _Alongside] = {}
     if alongside is not None:
         sides["run"] = _Alongside(alongside, analyses, "run")
@@ -211,12 +219,22 @@ def run_analyses(
     return replace(analyses, sobol=sobol, tornado=tornadoes, alongside=extra)
 
 
-def _weighed_by_evidence(case: Case, settings: Settings) -> Case:
-    """The case with the scenario probabilities the store's evidence gives on ``as_of``."""
-    from yubi.store.evidence import posterior_case
+def _under_evidence(case: Case, settings: Settings,
+                    progress: Callable[[int], None] | None) -> SimulationResult:
+    """The run of ``case`` reweighted by the evidence the store holds on ``settings.as_of``."""
+    from yubi.evidence.posterior import posterior_run
+    from yubi.evidence.terms import evidence_terms
+    from yubi.store.database import open_engine
+    from yubi.store.evidence import items_as_of
 
-    assert settings.as_of is not None
-    return posterior_case(case, settings.as_of.isoformat(), settings.store)
+    engine = open_engine(settings.store)
+    try:
+        items = items_as_of(engine, case.id, settings.as_of)
+    finally:
+        engine.dispose()
+    run = RunSettings(settings.samples, settings.seed, settings.sampler)
+    return posterior_run(case, run, evidence_terms(case, items), settings.as_of,
+                         progress=progress)
 
 
 class _Alongside:

@@ -4,14 +4,24 @@ Each section is a module that reads the case's reader view (:mod:`.view`) and th
 (:mod:`.analyses`) through a :class:`~yubi.brief.sheet.Sheet`: :mod:`.outlook` (bottom line
 and outlook charts), :mod:`.context` (the situation, the analogy), :mod:`.impacts`,
 :mod:`.drivers` (sensitivity), :mod:`.indicators`, :mod:`.claims`, :mod:`.method`
-(assumptions, run facts, sources). Nothing here knows about a particular case; the template
-only lays out the :class:`~yubi.brief.page.Brief` returned: texts already in the reader's
-language and numbers already formatted.
+(assumptions, run facts, sources), :mod:`.evidence` (prior and posterior side by side).
+Nothing here knows about a particular case; the template only lays out the
+:class:`~yubi.brief.page.Brief` returned: texts already in the reader's language and numbers
+already formatted.
 """
 
 from __future__ import annotations
 
-from yubi.brief import claims, context, drivers, impacts, indicators, method, outlook
+from yubi.brief import (
+    claims,
+    context,
+    drivers,
+    evidence,
+    impacts,
+    indicators,
+    method,
+    outlook,
+)
 from yubi.brief.analyses import Analyses
 from yubi.brief.formatting import Formatter
 from yubi.brief.page import Brief, Outlook
@@ -69,4 +79,5 @@ def build_brief(analyses: Analyses, formatter: Formatter) -> Brief:
         sources=method.sources(sheet),
         estimative_scale=method.estimative_scale(sheet),
         sections=view.section_titles,
+        evidence=evidence.evidence(sheet),
     )

@@ -418,6 +418,10 @@ class Formatter:
     def gettext(self, message: str) -> str:
         return self.translator.gettext(message)
 
+    def ngettext(self, singular: str, plural: str, count: int) -> str:
+        """The singular or plural message for ``count`` (``{count}`` filled by the caller)."""
+        return self.translator.ngettext(singular, plural, count)
+
 
 def _fill(template: str, text: str) -> str:
     """Put ``text`` into a unit template, spacing a word-final number from an attached unit.

@@ -91,6 +91,12 @@ def run_facts(sheet: Sheet) -> list[tuple[str, str]]:
     if analyses.tornado:
         first = next(iter(analyses.tornado.values()))
         facts.append((sheet._("Tornado replicates"), f.number_exact(first.samples)))
+    evidence = analyses.posterior.evidence if analyses.posterior is not None else None
+    if evidence is not None:
+        if evidence.as_of is not None:
+            facts.append((sheet._("Evidence as of"), f.date(evidence.as_of)))
+        facts.append((sheet._("Effective sample size"),
+                      f.number_exact(round(evidence.effective_sample_size))))
     facts.append((sheet._("Quantile accuracy"),
                   sheet._("within 0.4% of the exact sample quantile")))
     return facts

@@ -15,6 +15,7 @@ __all__ = [
     "Cell",
     "Chart",
     "DriverView",
+    "EvidenceView",
     "ImpactView",
     "IndicatorView",
     "Outlook",
@@ -129,6 +130,20 @@ class DriverView:
 
 
 @dataclass(frozen=True)
+class EvidenceView:
+    """What the evidence changes (see :mod:`yubi.brief.evidence`)."""
+
+    #: "Evidence recorded by 31 January 2025: 3 items counted …, effective sample size …".
+    summary: str
+    #: Each scenario (each branch): prior, posterior and the change in points.
+    scenarios: Table
+    #: Each key output over all scenarios: prior and posterior median and 90% interval.
+    outputs: Table
+    #: Said when the effective sample size is low, or when items could not be used.
+    notes: list[str]
+
+
+@dataclass(frozen=True)
 class Brief:
     """Everything the template shows, in the reader's language."""
 
@@ -166,6 +181,8 @@ class Brief:
     sources: list[tuple[Ref, str, str | None]]
     estimative_scale: list[tuple[str, str]]
     sections: dict[str, str] = field(default_factory=dict)
+    #: Prior and posterior side by side, when the brief was weighed by evidence.
+    evidence: EvidenceView | None = None
 
 
 @dataclass(frozen=True)

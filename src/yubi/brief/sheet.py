@@ -46,13 +46,16 @@ class Sheet:
         """An event (0/1 each month): shown as a probability, never as a median of 1."""
         return output_id in self.analyses.binary
 
-    def measure(self, output_id: str, scenario: str, month: int | None = None) -> Cell:
-        """Median and 90% interval, or the probability of an event, at a month."""
+    def measure(self, output_id: str, scenario: str, month: int | None = None,
+                result: SimulationResult | None = None) -> Cell:
+        """Median and 90% interval, or the probability of an event, at a month (of the
+        brief's run, or of ``result``: the run under the evidence)."""
         index = self.month if month is None else month
+        result = self.result if result is None else result
         if self.is_probability(output_id):
-            return Cell(self.f.percent(self.result.statistic(output_id, "mean", scenario)[index]))
+            return Cell(self.f.percent(result.statistic(output_id, "mean", scenario)[index]))
         unit = self.view.output_unit(output_id)
-        p50, p05, p95 = (float(self.result.statistic(output_id, s, scenario)[index])
+        p50, p05, p95 = (float(result.statistic(output_id, s, scenario)[index])
                          for s in ("p50", "p05", "p95"))
         return Cell(self.f.amount(p50, unit), self.f.interval(p05, p95, unit))
 

@@ -218,6 +218,11 @@ class CaseView:
         """Every scenario in the case's order."""
         return [self._scenario(spec.index) for spec in self.case.scenarios]
 
+    @cached_property
+    def branch_labels(self) -> dict[str, str]:
+        """Label of each scenario (and, for crossed scenarios, each branch), by id."""
+        return {s.id: s.label for s in self.scenarios}
+
     def scenario(self, scenario_id: str) -> ScenarioText:
         return next(s for s in self.scenarios if s.id == scenario_id)
 
@@ -306,10 +311,12 @@ class CaseView:
     @property
     def indicators(self) -> list[IndicatorText]:
         scenario_ids = [s.id for s in self.case.scenarios]
+        # An indicator given as a condition (``when:``) has no typed likelihood: the model
+        # gives it, so it is not among these typed ones.
         return [IndicatorText(self.t(i.label), self.t(i.description),
                               np.array([i.likelihood[s] for s in scenario_ids]),
                               self.refs(i.source))
-                for i in self._file.indicators]
+                for i in self._file.indicators if i.likelihood is not None]
 
     @property
     def analogs(self) -> list[tuple[str, tuple[str, str], list[tuple[str, str, str, list[Ref]]]]]:
@@ -343,7 +350,8 @@ class CaseView:
         for source_id, source in self._file.sources.items():
             details = [part for part in (
                 source.publisher, self.f.date(source.date) if source.date else None,
-                source.citation) if part]
+                self.t(source.citation) if isinstance(source.citation, LocalText)
+                else source.citation) if part]
             out.append((self.refs(source_id)[0], ". ".join(d.rstrip(".") for d in details) + ".",
                         source.url))
         return out
