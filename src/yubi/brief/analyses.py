@@ -21,7 +21,6 @@ from yubi.brief.forking import can_fork
 from yubi.case.model import Case
 from yubi.case.schema import Impact
 from yubi.engine import SimulationResult, simulate
-from yubi.engine.run import RunSettings
 from yubi.errors import UsageError, YubiInputError
 
 if TYPE_CHECKING:
@@ -221,20 +220,12 @@ def run_analyses(
 
 def _under_evidence(case: Case, settings: Settings,
                     progress: Callable[[int], None] | None) -> SimulationResult:
-    """The run of ``case`` reweighted by the evidence the store holds on ``settings.as_of``."""
-    from yubi.evidence.posterior import posterior_run
-    from yubi.evidence.terms import evidence_terms
-    from yubi.store.database import open_engine
-    from yubi.store.evidence import items_as_of
+    """The run of ``case`` reweighted by the evidence the store holds on ``settings.as_of``
+    (its ``evidence``: prior and posterior per branch, effective sample size)."""
+    from yubi import app
 
-    engine = open_engine(settings.store)
-    try:
-        items = items_as_of(engine, case.id, settings.as_of)
-    finally:
-        engine.dispose()
-    run = RunSettings(settings.samples, settings.seed, settings.sampler)
-    return posterior_run(case, run, evidence_terms(case, items), settings.as_of,
-                         progress=progress)
+    return app.run(case, **settings.run_options(), progress=progress, as_of=settings.as_of,
+                   store=settings.store)
 
 
 class _Alongside:

@@ -49,6 +49,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
             "(median, 90% interval, threshold probabilities)."),
     "validate": ("core", "Check a case file; print what it holds, or one line saying where "
                  "it is wrong."),
+    "check": ("check", "Compare each indicator's typed likelihoods with the model's own, where "
+              "the model can express the indicator; list those that disagree."),
     "schema": ("core", "Print the case-file JSON Schema (for editors)."),
     "cases": ("core", "List the bundled cases."),
     "new": ("core", "Write a commented starter case to PATH."),

@@ -40,12 +40,18 @@ def print_summary(
     shown_months = chosen_months(case, months, everything)
     settings = result.settings
     terminal.print(f"[bold]{shown(case.file.title.en)}[/bold]", highlight=False)
-    terminal.print(f"as of {case.as_of}; {settings.samples:,} trajectories, seed "
+    evidence = result.evidence
+    when = (f"prior as of {case.as_of}, evidence to {evidence.as_of}" if evidence is not None
+            else f"as of {case.as_of}")
+    terminal.print(f"{when}; {settings.samples:,} trajectories, seed "
                    f"{settings.seed}, {settings.sampler} ({result.elapsed:.2f} s)",
                    highlight=False)
-    shares = result.scenario_share()
-    terminal.print("scenarios drawn: " + ", ".join(
-        f"{shown(s.id)} {shares[s.id]:.0%}" for s in case.scenarios), highlight=False)
+    if evidence is not None:
+        terminal.print(evidence.headline(), highlight=False)
+    else:
+        shares = result.scenario_share()
+        terminal.print("scenarios drawn: " + ", ".join(
+            f"{shown(s.id)} {shares[s.id]:.0%}" for s in case.scenarios), highlight=False)
     if case.changes:
         terminal.print("what-if: " + ", ".join(f"{c.key}={c.value}" for c in case.changes),
                        markup=False, highlight=False)
