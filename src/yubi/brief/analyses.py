@@ -112,8 +112,22 @@ def default_key_month(case: Case) -> str:
     return case.months[-1]
 
 
+#: A 0/1 output's interpolated quantiles fall between 0 and 1 only where a quantile sits on
+#: the jump (P(1) ≈ 1 − q); more fractional values than this share mean a real quantity.
+FRACTIONAL_SHARE = 0.02
+
+
 def binary_outputs(result: SimulationResult) -> frozenset[str]:
-    """Outputs that only take the values 0 and 1 (events, flags): their mean is a probability."""
+    """The events: outputs that are 0 or 1 each month, reported as probabilities.
+
+    The case's ``kind: event`` outputs when it declares any; otherwise (a ``yubi: 1`` file)
+    the outputs whose quantiles, in every month and scenario, are 0 or 1 but for the few
+    that interpolation puts on the jump (at most :data:`FRACTIONAL_SHARE` of them).
+    """
+    declared = frozenset(o.id for o in result.case.outputs
+                         if getattr(o, "kind", "quantity") == "event")
+    if declared:
+        return declared
     found = set()
     scenarios = ["all", *(s.id for s in result.case.scenarios)]
     for output in result.case.outputs:
@@ -122,7 +136,9 @@ def binary_outputs(result: SimulationResult) -> frozenset[str]:
             for scenario in scenarios for statistic in ("p05", "p25", "p50", "p75", "p95")
         ])
         values = values[np.isfinite(values)]
-        if values.size and np.all((values == 0) | (values == 1)):
+        whole = (values == 0) | (values == 1)
+        if (values.size and np.all((values >= 0) & (values <= 1)) and whole.any()
+                and np.mean(~whole) <= FRACTIONAL_SHARE):
             found.add(output.id)
     return frozenset(found)
 
