@@ -124,8 +124,7 @@ def binary_outputs(result: SimulationResult) -> frozenset[str]:
     the outputs whose quantiles, in every month and scenario, are 0 or 1 but for the few
     that interpolation puts on the jump (at most :data:`FRACTIONAL_SHARE` of them).
     """
-    declared = frozenset(o.id for o in result.case.outputs
-                         if getattr(o, "kind", "quantity") == "event")
+    declared = frozenset(o.id for o in result.case.outputs if o.event)
     if declared:
         return declared
     found = set()

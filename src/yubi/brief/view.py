@@ -350,8 +350,7 @@ class CaseView:
         for source_id, source in self._file.sources.items():
             details = [part for part in (
                 source.publisher, self.f.date(source.date) if source.date else None,
-                self.t(source.citation) if isinstance(source.citation, LocalText)
-                else source.citation) if part]
+                self.t(source.citation)) if part]
             out.append((self.refs(source_id)[0], ". ".join(d.rstrip(".") for d in details) + ".",
                         source.url))
         return out
