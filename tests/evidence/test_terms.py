@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -112,3 +114,29 @@ def test_systematic_resampling_picks_each_in_proportion(
     assert picked.size == count and np.all(np.diff(picked) >= 0)
     assert np.all(times >= np.floor(expected - 1e-9)) and np.all(times <= np.ceil(expected + 1e-9))
     assert np.all(times[np.array(weights) == 0] == 0)
+
+
+def test_steps_end_at_the_runs_posterior_and_say_the_ess(synthetic: Case) -> None:
+    from yubi.engine.run import RunSettings
+    from yubi.evidence.posterior import posterior_run, sequential_steps
+
+    day = [dt.date(2025, 4, d) for d in (1, 2, 3, 4)]
+    items = [observation("march", "total", "2025-03", 200.0, observed_on=day[0]),
+             Item("typed", likelihood={"steady": 0.3, "surge": 0.6}, observed_on=day[1]),
+             observation("march-again", "total", "2025-03", 150.0, group_id="g",
+                         reliability="C", credibility=3, observed_on=day[2]),
+             observation("march-best", "total", "2025-03", 210.0, group_id="g",
+                         observed_on=day[3])]
+    evidence = evidence_terms(synthetic, items)
+    settings = RunSettings(2000, 4)
+    steps = sequential_steps(synthetic, settings, evidence)
+    result = posterior_run(synthetic, settings, evidence)
+    assert [s.item_id for s in steps] == ["march", "typed", "march-again", "march-best"]
+    assert [s.counted for s in steps] == [True, True, True, True]
+    assert evidence.counted == (True, True, False, True)  # the group by its best report
+    last = {b.id: b.posterior for b in steps[-1].branches}
+    assert last == pytest.approx({b.id: b.posterior for b in result.evidence.branches},
+                                 rel=1e-9)
+    assert steps[-1].effective_sample_size == pytest.approx(
+        result.evidence.effective_sample_size, rel=1e-9)
+    assert steps[0].effective_sample_size < 2000
