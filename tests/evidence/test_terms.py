@@ -140,3 +140,30 @@ def test_steps_end_at_the_runs_posterior_and_say_the_ess(synthetic: Case) -> Non
     assert steps[-1].effective_sample_size == pytest.approx(
         result.evidence.effective_sample_size, rel=1e-9)
     assert steps[0].effective_sample_size < 2000
+
+
+def held_in_first_quarter(paths: Paths) -> NDArray[np.bool_]:
+    """Whether "arrivals > 100 in a month of 2025-01..03" held, from the raw trajectories."""
+    return np.asarray((paths.values[:3, 1] > 100).any(axis=0))
+
+
+def test_reweighting_with_a_condition_equals_filtering(
+    synthetic: Case, synthetic_paths: Paths,
+) -> None:
+    item = Item("busy", indicator="first_busy_quarter")  # A1: counts fully
+    weights = weights_of(evidence_terms(synthetic, [item]), synthetic_paths)
+    held = held_in_first_quarter(synthetic_paths)
+    np.testing.assert_allclose(weights, held / held.sum(), rtol=1e-12)
+
+
+@given(grade=GRADES)
+@settings(max_examples=10)
+def test_a_graded_condition_mixes_with_no_information(
+    synthetic: Case, synthetic_paths: Paths, grade: tuple[str, int],
+) -> None:
+    item = Item("busy", indicator="first_busy_quarter", reliability=grade[0],
+                credibility=grade[1])
+    weights = weights_of(evidence_terms(synthetic, [item]), synthetic_paths)
+    w = evidence_weight(*grade)
+    likelihood = np.where(held_in_first_quarter(synthetic_paths), 1.0, 1.0 - w)
+    np.testing.assert_allclose(weights, likelihood / likelihood.sum(), rtol=1e-12)
