@@ -4,7 +4,8 @@ By default the key outputs (the brief's choice: the first continuous measure of 
 case's impacts, up to three) at a few months (the sixth, the first December a year or more in,
 the last); per scenario a row with the median, the 90 % interval and the probability of each
 threshold. ``--outputs`` and ``--months`` choose others; ``--all`` shows every output at every
-half-year. An output that only takes 0 and 1 (an event) is shown as a probability.
+half-year. An output declared ``kind: event`` (or one that only takes 0 and 1) is shown as a
+probability.
 """
 
 from __future__ import annotations
@@ -66,16 +67,17 @@ def print_summary(
 
 
 def binary_outputs(result: SimulationResult) -> frozenset[str]:
-    """Dimensionless outputs whose overall quantiles are all 0 or 1 (events, flags).
+    """Outputs declared ``kind: event``, and dimensionless outputs whose overall quantiles are
+    all 0 or 1 (flags of a ``yubi: 1`` case that does not declare them).
 
     Only the overall series is read: a scenario drawn by few trajectories has interpolated
     quantiles (0.6 between a 0 and a 1) although each trajectory is 0 or 1.
     """
     import numpy as np
 
-    found = set()
+    found = {output.id for output in result.case.outputs if output.event}
     for output in result.case.outputs:
-        if output.unit_text.strip() not in ("", "1"):
+        if output.event or output.unit_text.strip() not in ("", "1"):
             continue
         values = np.concatenate([result.statistic(output.id, q)
                                  for q in ("p05", "p25", "p50", "p75", "p95")])
