@@ -371,12 +371,3 @@ def test_truncation_needs_mass_and_order() -> None:
         marginal_from_spec(normal, (40, 41))
     with pytest.raises(ValueError, match="must be below"):
         marginal_from_spec(normal, (2, 1))
-
-
-def test_describe() -> None:
-    marginal = marginal_from_spec(
-        schema.Pert(type="pert", low=10000, mode=12000, high=13000), (None, 12500)
-    )
-    assert (
-        marginal.describe() == "pert(low=10000, mode=12000, high=13000) truncated to [None, 12500]"
-    )
