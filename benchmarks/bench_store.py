@@ -72,8 +72,8 @@ def import_postgres() -> list[Figure]:
 
 
 def update_items() -> list[Figure]:
-    from yubi.analysis.updating import update_case
     from yubi.case import load_case
+    from yubi.evidence.updating import update_case
     from yubi.store.database import open_engine
     from yubi.store.evidence import import_file, items_as_of
 

@@ -22,7 +22,7 @@ from yubi.cli import COMMANDS, main
 #: Libraries that cost 0.1–1 s each to import; only the commands that use them may.
 HEAVY = ("pandas", "SALib", "sqlalchemy", "alembic", "matplotlib", "weasyprint", "dask",
          "distributed", "scipy", "pyarrow", "jinja2", "yubi.engine", "yubi.analysis",
-         "yubi.brief", "yubi.store")
+         "yubi.evidence", "yubi.brief", "yubi.store")
 
 
 def _imported_after(code: str) -> set[str]:

@@ -8,17 +8,18 @@ from pathlib import Path
 import pytest
 
 import yubi
-from yubi.brief import Analyses, BriefSettings, Formatter, load_translations, run_analyses
+from yubi.app.settings import Settings
+from yubi.brief import Analyses, Formatter, load_translations, run_analyses
 from yubi.brief.build import Brief, build_brief
 from yubi.case.model import Case
 
 HERE = Path(__file__).parent
 #: Small but not trivial: 4,000 trajectories, Sobol' N = 64, 100 tornado replicates.
-SMALL = BriefSettings(samples=4_000, seed=1, sobol_samples=64, tornado_samples=100)
+SMALL = Settings(samples=4_000, seed=1, sobol_samples=64, tornado_samples=100)
 
 
 @pytest.fixture(scope="session")
-def small() -> BriefSettings:
+def small() -> Settings:
     """The settings every brief test runs with."""
     return SMALL
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from yubi.brief import Analyses, Brief, BriefSettings, prepare, render_html
+from yubi.app.settings import Settings
+from yubi.brief import Analyses, Brief, prepare, render_html
 from yubi.brief.analyses import (
     _Alongside,
     binary_outputs,
@@ -259,7 +260,7 @@ def test_numbers_are_finite_or_a_dash(starter_analyses: Analyses, brief_of: Brie
 
 # -- charts drawn alongside the sensitivity analyses ----------------------------------------
 def test_charts_drawn_in_the_forked_process_equal_those_drawn_inline(
-    starter: Case, starter_analyses: Analyses, small: BriefSettings,
+    starter: Case, starter_analyses: Analyses, small: Settings,
 ) -> None:
     prepared = prepare(starter, small, ["en", "ko"])
     assert set(prepared.alongside) == {"en", "ko"}

@@ -10,14 +10,15 @@ from collections.abc import Callable
 import pytest
 
 import yubi
-from yubi.brief import Analyses, BriefSettings, Formatter, load_translations, run_analyses
+from yubi.app.settings import Settings
+from yubi.brief import Analyses, Formatter, load_translations, run_analyses
 from yubi.brief.build import Brief
 from yubi.brief.render import render_html
 
 from .conftest import HERE
 
 BriefOf = Callable[[Analyses, str], Brief]
-SETTINGS = BriefSettings(samples=2_000, seed=2, sobol_samples=32, tornado_samples=50)
+SETTINGS = Settings(samples=2_000, seed=2, sobol_samples=32, tornado_samples=50)
 #: The bundled case's frame, which no other case's brief may show unless the case says so.
 FOREIGN = {
     "en": [r"\bregime\b", r"South Korea", r"\bdeal\b", r"\bsoldiers?\b", r"\bwon\b"],

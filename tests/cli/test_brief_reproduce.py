@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from yubi.cli import main
+from yubi.app.settings import Settings
+from yubi.cli import load_command, main
+from yubi.cli.brief import brief_settings
 
 HARBOUR = Path(__file__).parents[1] / "brief" / "harbour.yaml"
 SMALL = ["--samples", "3000", "--sobol-samples", "64", "--tornado-samples", "100"]
@@ -69,3 +71,33 @@ def test_a_bundled_case_is_named_by_its_bundled_name(
     capsys.readouterr()
     page = next(tmp_path.glob("*.en.html")).read_text(encoding="utf-8")
     assert shlex.split(_reproduce_line(page))[:3] == ["yubi", "brief", "linear"]
+
+
+def _parsed(line: str) -> Settings:
+    """The settings ``yubi brief`` builds from ``line``'s options."""
+    words = shlex.split(line)
+    assert words[:2] == ["yubi", "brief"]
+    context = load_command("brief").make_context("brief", words[2:])
+    return brief_settings(**context.params)
+
+
+def test_every_setting_that_is_not_the_default_is_in_the_line() -> None:
+    given = Settings(samples=3000, seed=5, sampler="sobol", month="2026-06",
+                     key_outputs=("income_krw", "strike"), sobol_samples=0, tornado_samples=7,
+                     languages=("en", "ko"), as_of="2025-01-31",
+                     store="sqlite:////tmp/evidence.sqlite3")
+    defaults = Settings()
+    line = given.command(str(HARBOUR))
+    for name in Settings.model_fields:
+        assert getattr(given, name) != getattr(defaults, name), name  # each one is changed
+    assert _parsed(line) == given
+
+
+def test_the_line_hides_a_password_and_keeps_the_defaults() -> None:
+    given = Settings(as_of="2025-01-31", store="postgresql://analyst:secret@db.example/yubi")
+    line = given.command(str(HARBOUR), language="ko")
+    assert "secret" not in line
+    assert "--db 'postgresql://analyst:***@db.example/yubi'" in line
+    for setting in ("--lang ko", "--samples 100000", "--seed 0", "--sampler mc",
+                    "--sobol-samples 1024", "--tornado-samples 2000", "--as-of 2025-01-31"):
+        assert setting in line

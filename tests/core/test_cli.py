@@ -163,8 +163,8 @@ def test_run_prints_a_readable_summary(cli, tmp_path: Path) -> None:
     ("arguments", "message"),
     [
         (["--sampler", "halton"], "--sampler must be mc, lhs or sobol"),
-        (["--samples", "0"], "samples must be between 1 and"),
-        (["--seed", "-1"], "seed must be zero or positive"),
+        (["--samples", "0"], "--samples must be at least 1, not 0"),
+        (["--seed", "-1"], "--seed must be at least 0, not -1"),
         (["--out", "table.xlsx"], "write .parquet or .csv, not .xlsx"),
         (["--trajectories", "t.csv"], "write .parquet, not .csv"),
         (["--workers", "0"], "workers must be at least 1"),

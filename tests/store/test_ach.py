@@ -20,7 +20,9 @@ import pytest
 from sqlalchemy import Engine
 
 import yubi.cases
-from yubi.analysis.ach import (
+from yubi.case.model import Case
+from yubi.errors import DataError
+from yubi.evidence.ach import (
     POINTS,
     WEIGHT,
     AchEvidence,
@@ -30,8 +32,6 @@ from yubi.analysis.ach import (
     read_achz,
     write_achz,
 )
-from yubi.case.model import Case
-from yubi.errors import DataError
 from yubi.store import evidence as ev
 
 H1, H2, H3 = "H1", "H2", "H3"

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from yubi.analysis.pooling import linear_pool, log_pool
-from yubi.analysis.scoring import calibration_bins, plot_calibration, score
 from yubi.case import load_case
 from yubi.case.model import Case
 from yubi.engine import simulate
 from yubi.errors import UsageError
+from yubi.evidence.pooling import linear_pool, log_pool
+from yubi.evidence.scoring import calibration_bins, plot_calibration, score
 from yubi.store import forecasts as fc
 
 #: A small set of forecasts and what happened.

@@ -11,15 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from yubi.analysis.updating import (
+from yubi.case.model import Case
+from yubi.evidence.updating import (
     CREDIBILITY_WEIGHT,
     RELIABILITY_WEIGHT,
-    posterior_case,
     sequential_posteriors,
     update_case,
 )
-from yubi.case.model import Case
 from yubi.store import evidence as ev
+from yubi.store.evidence import posterior_case
 
 SCENARIOS = ("quick_kursk", "protracted", "russia_defeat")
 

@@ -1,1 +1,1 @@
-"""Analyses of a compiled case: sensitivity, evidence updating and what the brief reports."""
+"""Analyses of a compiled case: sensitivity (evidence maths is in :mod:`yubi.evidence`)."""

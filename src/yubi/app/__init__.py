@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from yubi.app.cases import CaseSummary, list_cases, open_case
 from yubi.app.runs import run, run_document, run_json
+from yubi.app.settings import Settings
 from yubi.app.variant import save_variant, variant_text
 from yubi.case.changes import Change, ChangeError, apply_changes, parse_changes
 
@@ -23,6 +24,7 @@ __all__ = [
     "CaseSummary",
     "Change",
     "ChangeError",
+    "Settings",
     "apply_changes",
     "list_cases",
     "open_case",

@@ -16,7 +16,7 @@ from yubi.errors import CaseError, Location
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
-    from yubi.case.model import Case
+    from yubi.case.compiled import Case
 
 __all__ = ["CaseSummary", "list_cases", "open_case"]
 
@@ -74,8 +74,8 @@ def open_case(ref: str | Path | None = None) -> Case:
             _cache.move_to_end(key)
             log.debug("case %s already compiled (sha256 %s)", display, key[1][:12])
             return _cache[key]
+    from yubi.case.compiler import compile_case  # SciPy: only when a case is compiled
     from yubi.case.loader import MAX_CASE_BYTES
-    from yubi.case.model import compile_case  # SciPy: only when a case is compiled
 
     if len(raw) > MAX_CASE_BYTES:
         raise CaseError(f"case file larger than {MAX_CASE_BYTES} bytes", Location(display))

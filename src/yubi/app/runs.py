@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from yubi.case.model import Case
+    from yubi.case.compiled import Case
     from yubi.engine.results import SimulationResult
 
 __all__ = ["run", "run_document", "run_json"]
@@ -31,7 +31,7 @@ def run(
     Parameters
     ----------
     case
-        A compiled case, possibly changed (:meth:`~yubi.case.model.Case.with_changes`).
+        A compiled case, possibly changed (:meth:`~yubi.case.compiled.Case.with_changes`).
     samples
         Number of trajectories.
     seed

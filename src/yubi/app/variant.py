@@ -18,7 +18,7 @@ from yubi.errors import UsageError
 
 if TYPE_CHECKING:
     from yubi.case import schema
-    from yubi.case.model import Case
+    from yubi.case.compiled import Case
 
 __all__ = ["save_variant", "variant_text"]
 
@@ -35,7 +35,7 @@ def variant_text(
     Parameters
     ----------
     case
-        A case with what-if changes (:meth:`~yubi.case.model.Case.with_changes`).
+        A case with what-if changes (:meth:`~yubi.case.compiled.Case.with_changes`).
     by, why
         Who made the changes and why; written into each changed ``assumption:``.
     on
@@ -80,8 +80,8 @@ def save_variant(
 
 def _check(text: str, display: str) -> None:
     """The variant must be a valid case: read and compile it before it is written."""
+    from yubi.case.compiler import compile_case
     from yubi.case.loader import parse_case_text
-    from yubi.case.model import compile_case
 
     compile_case(parse_case_text(text.encode("utf-8"), display))
 

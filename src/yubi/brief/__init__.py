@@ -5,7 +5,7 @@ a self-contained HTML file (charts embedded) and optionally a PDF (WeasyPrint), 
 Korean or any language with a gettext catalog under ``locale/``.
 
 >>> import yubi
->>> from yubi.brief import BriefSettings, write_brief
+>>> from yubi.brief import write_brief
 >>> files = write_brief(yubi.load_case(), "out", language="ko", pdf=True)  # doctest: +SKIP
 
 The parts: :mod:`.analyses` (the numbers), :mod:`.build` (what each section shows),
@@ -19,7 +19,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from yubi.brief.analyses import Analyses, BriefSettings, Timings, run_analyses
+    from yubi.brief.analyses import Analyses, Timings, run_analyses
     from yubi.brief.build import Brief, build_brief
     from yubi.brief.formatting import Formatter
     from yubi.brief.i18n import available_languages, load_translations
@@ -36,7 +36,6 @@ __all__ = [
     "Analyses",
     "Brief",
     "BriefFiles",
-    "BriefSettings",
     "Formatter",
     "Timings",
     "available_languages",
@@ -53,7 +52,7 @@ __all__ = [
 # Imported on first use, so the catalog tools (python -m yubi.brief.i18n) and the formatter
 # load without matplotlib, WeasyPrint or the analyses.
 _HOMES = {
-    "Analyses": "analyses", "BriefSettings": "analyses", "Timings": "analyses",
+    "Analyses": "analyses", "Timings": "analyses",
     "run_analyses": "analyses", "Brief": "build", "build_brief": "build",
     "Formatter": "formatting", "available_languages": "i18n", "load_translations": "i18n",
     "BriefFiles": "render", "prepare": "render", "render_html": "render", "write_brief": "render",

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from yubi.analysis.sensitivity import SensitivityResult, analyze, tornado
+from yubi.app.settings import Settings
 from yubi.brief.forking import can_fork
 from yubi.case.model import Case
 from yubi.case.schema import Impact
 from yubi.engine import SimulationResult, simulate
-from yubi.engine.sampling import Sampler
 from yubi.errors import UsageError, YubiInputError
 
 if TYPE_CHECKING:
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Analyses",
-    "BriefSettings",
     "StepListener",
     "Timings",
     "binary_outputs",
@@ -38,7 +37,6 @@ __all__ = [
 ]
 
 KEY_OUTPUTS = 3
-SAMPLERS = ("mc", "lhs", "sobol")
 
 
 class StepListener(Protocol):
@@ -83,50 +81,11 @@ class Timings:
 
 
 @dataclass(frozen=True)
-class BriefSettings:
-    """What, besides the case, fixes a brief's numbers.
-
-    Attributes
-    ----------
-    samples
-        Trajectories of the simulation run.
-    seed
-        Seed of the run and of the sensitivity analyses.
-    sampler
-        ``mc``, ``lhs`` or ``sobol``.
-    month
-        The month (``YYYY-MM``) the impacts and the sensitivity analyses report; ``None``
-        picks :func:`default_key_month`.
-    key_outputs
-        Outputs analysed for sensitivity and headlined in the bottom line; ``None`` picks
-        :func:`default_key_outputs`.
-    sobol_samples
-        Base sample size N of the Sobol' analysis (N·(D+2) evaluations); 0 skips it.
-    tornado_samples
-        Replicates per tornado setting; 0 skips the tornado.
-    """
-
-    samples: int = 100_000
-    seed: int = 0
-    sampler: str = "mc"
-    month: str | None = None
-    key_outputs: tuple[str, ...] | None = None
-    sobol_samples: int = 1024
-    tornado_samples: int = 2000
-
-    def __post_init__(self) -> None:
-        if self.sampler not in SAMPLERS:
-            raise UsageError(f"sampler must be one of {', '.join(SAMPLERS)}, not {self.sampler!r}")
-        if self.sobol_samples < 0 or self.tornado_samples < 0:
-            raise UsageError("sensitivity sample sizes must be zero (skip) or positive")
-
-
-@dataclass(frozen=True)
 class Analyses:
     """A run and its sensitivity analyses, with the choices that shaped them."""
 
     case: Case
-    settings: BriefSettings
+    settings: Settings
     result: SimulationResult
     month: str
     key_outputs: tuple[str, ...]
@@ -194,7 +153,7 @@ def _interleave(first: Sequence[Impact], second: Sequence[Impact]) -> list[list[
 
 def run_analyses(
     case: Case,
-    settings: BriefSettings,
+    settings: Settings,
     timings: Timings | None = None,
     *,
     alongside: Callable[[Analyses, str], Any] | None = None,
@@ -212,12 +171,14 @@ def run_analyses(
         afterwards.
     """
     timings = timings or Timings()
+    if settings.as_of is not None:
+        case = _weighed_by_evidence(case, settings)
     month = settings.month or default_key_month(case)
     case.month_index(month)  # raises a CaseError naming the horizon when outside it
     with timings.step("simulate"):
         follow = timings.listener.trajectories(settings.samples) if timings.listener else None
         result = simulate(case, settings.samples, seed=settings.seed,
-                          sampler=_sampler(settings.sampler), progress=follow)
+                          sampler=settings.sampler, progress=follow)
     binary = binary_outputs(result)
     key_outputs = settings.key_outputs or default_key_outputs(case, binary)
     for output in key_outputs:
@@ -248,6 +209,14 @@ def run_analyses(
         with timings.step("charts (drawn alongside; waiting)" if forked else "charts"):
             extra = {stage: side.result() for stage, side in sides.items()}
     return replace(analyses, sobol=sobol, tornado=tornadoes, alongside=extra)
+
+
+def _weighed_by_evidence(case: Case, settings: Settings) -> Case:
+    """The case with the scenario probabilities the store's evidence gives on ``as_of``."""
+    from yubi.store.evidence import posterior_case
+
+    assert settings.as_of is not None
+    return posterior_case(case, settings.as_of.isoformat(), settings.store)
 
 
 class _Alongside:
@@ -304,10 +273,3 @@ def _child(job: Callable[[Analyses, str], Any], argument: Analyses, stage: str,
     finally:
         writer.close()
 
-
-def _sampler(name: str) -> Sampler:
-    if name == "mc":
-        return "mc"
-    if name == "lhs":
-        return "lhs"
-    return "sobol"

@@ -906,29 +906,10 @@ class _Builder:
         return facts
 
     def reproduce_command(self) -> str:
-        """The command that writes this brief again, run in the case file's folder.
-
-        The case by its file name (or its bundled name) and every setting that changes a
-        number, the defaults included, so that a later change of a default cannot change
-        what the line writes.
-        """
-        import shlex
-        from pathlib import Path
-
-        from yubi.case.loader import bundled_case_names, bundled_case_path
-
-        settings = self.a.settings
-        path = Path(self.case.path).resolve()
-        case_ref = next((name for name in bundled_case_names()
-                         if bundled_case_path(name).resolve() == path), path.name)
-        parts = ["yubi brief", shlex.quote(case_ref), f"--lang {self.lang}",
-                 f"--samples {settings.samples}", f"--seed {settings.seed}",
-                 f"--sampler {settings.sampler}", f"--sobol-samples {settings.sobol_samples}",
-                 f"--tornado-samples {settings.tornado_samples}",
-                 f"--month {shlex.quote(self.a.month)}"]
-        if settings.key_outputs:
-            parts.append(f"--outputs {shlex.quote(','.join(settings.key_outputs))}")
-        return " ".join(parts)
+        """The command that writes this brief again, run in the case file's folder: the
+        settings with the month the brief reported (see :meth:`Settings.command`)."""
+        settings = self.a.settings.model_copy(update={"month": self.a.month})
+        return settings.command(self.case.path, language=self.lang)
 
     def sources(self) -> list[tuple[Ref, str, str | None]]:
         out = []

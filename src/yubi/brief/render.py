@@ -9,7 +9,8 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from yubi.brief.analyses import Analyses, BriefSettings, Timings, run_analyses
+from yubi.app.settings import Settings
+from yubi.brief.analyses import Analyses, Timings, run_analyses
 from yubi.brief.build import Brief, build_brief, draw_outlook, draw_tornadoes
 from yubi.brief.formatting import Formatter
 from yubi.brief.i18n import load_translations
@@ -61,7 +62,7 @@ def render_html(brief: Brief) -> str:
     return template.render(brief=brief, version=__version__)
 
 
-def prepare(case: Case, settings: BriefSettings, languages: Sequence[str] = ("en",),
+def prepare(case: Case, settings: Settings, languages: Sequence[str] = ("en",),
             timings: Timings | None = None) -> Analyses:
     """Run the analyses of ``case``, drawing the charts for ``languages`` meanwhile.
 
@@ -91,7 +92,7 @@ def write_brief(
     out_dir: str | Path,
     *,
     language: str = "en",
-    settings: BriefSettings | None = None,
+    settings: Settings | None = None,
     pdf: bool = False,
     analyses: Analyses | None = None,
 ) -> BriefFiles:
@@ -106,7 +107,7 @@ def write_brief(
     language
         ``en``, ``ko`` or any language with a catalog (:func:`available_languages`).
     settings
-        Samples, seed, month and sensitivity sizes; defaults to :class:`BriefSettings`.
+        Samples, seed, month and sensitivity sizes; defaults to :class:`Settings`.
     pdf
         Also write the PDF.
     analyses
@@ -121,7 +122,7 @@ def write_briefs(
     out_dir: str | Path,
     languages: Sequence[str],
     *,
-    settings: BriefSettings | None = None,
+    settings: Settings | None = None,
     pdf: bool = False,
     analyses: Analyses | None = None,
     typesetter: Typesetter | None = None,
@@ -137,7 +138,7 @@ def write_briefs(
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"--out {folder} is a file, not a folder")
     if analyses is None:
-        analyses = prepare(case, settings or BriefSettings(), languages)
+        analyses = prepare(case, settings or Settings(), languages)
     timings = analyses.timings
     pages: list[tuple[str, Path]] = []
     for formatter in formatters:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from yubi.case.loader import bundled_case_names, read_case_file, resolve_case
 
 if TYPE_CHECKING:
-    from yubi.case.model import Case
+    from yubi.case.compiled import Case
 
 __all__ = ["Case", "bundled_case_names", "load_case"]
 
@@ -30,7 +30,7 @@ def load_case(case: str | Path | None = None) -> Case:
     # Imported here: the compiler needs SciPy's distributions, which `yubi cases` (the loader
     # alone) and `import yubi` should not pay for.
     from yubi.case.checks import print_notes
-    from yubi.case.model import compile_case
+    from yubi.case.compiler import compile_case
 
     compiled = compile_case(read_case_file(resolve_case(case)))
     print_notes(compiled.notes)
@@ -39,7 +39,7 @@ def load_case(case: str | Path | None = None) -> Case:
 
 def __getattr__(name: str) -> Any:
     if name == "Case":
-        from yubi.case.model import Case
+        from yubi.case.compiled import Case
 
         return Case
     raise AttributeError(f"module 'yubi.case' has no attribute {name!r}")

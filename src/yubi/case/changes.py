@@ -1,7 +1,7 @@
 """What-if changes to a compiled case: set a quantity, move a prior, switch a scenario off.
 
 A change is a key and a value, the same from the shell (``yubi run --set KEY=VALUE``), from
-Python (:meth:`yubi.case.model.Case.with_changes`) and from the web:
+Python (:meth:`yubi.case.compiled.Case.with_changes`) and from the web:
 
 ======================  =========================================================================
 key                     value
@@ -47,7 +47,7 @@ from yubi.case.units import UnitError, parse_unit
 from yubi.errors import CaseError, UsageError
 
 if TYPE_CHECKING:
-    from yubi.case.model import Case
+    from yubi.case.compiled import Case
 
 __all__ = ["Change", "ChangeError", "apply_changes", "change_note", "parse_changes"]
 
@@ -385,7 +385,7 @@ def _plain(value: Any) -> str:
 # -- priors --------------------------------------------------------------------------------
 def _priors(case: Case, records: Sequence[Change]) -> list[float] | None:
     """New priors: given ones fixed, switched-off ones 0, the rest rescaled to fill 1."""
-    from yubi.case.model import PRIOR_TOLERANCE  # loaded already: a compiled case exists
+    from yubi.case.compiler import PRIOR_TOLERANCE  # loaded already: a compiled case exists
 
     fixed: dict[str, float] = {}
     for change in records:

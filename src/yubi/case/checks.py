@@ -1,7 +1,7 @@
 """Warnings for what a case may legally say but almost surely does not mean.
 
 Each is a located line ``file:line:column: warning: subject: what`` kept in
-:attr:`yubi.case.model.Case.notes`; commands print them on stderr and still exit 0.
+:attr:`yubi.case.compiled.Case.notes`; commands print them on stderr and still exit 0.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from yubi.errors import Location
 
 if TYPE_CHECKING:
-    from yubi.case.model import Case
+    from yubi.case.compiled import Case
 
 __all__ = ["case_notes", "print_notes"]
 

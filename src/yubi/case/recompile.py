@@ -1,7 +1,7 @@
 """Compiling a changed case: only what changed where that is exact, else the whole model.
 
 :func:`yubi.case.changes.apply_changes` builds the changed case file; this module turns it
-into a :class:`~yubi.case.model.Case`. A quantity that stays a distribution (or stays a
+into a :class:`~yubi.case.compiled.Case`. A quantity that stays a distribution (or stays a
 constant) keeps its design column and its dependencies, so only its own definition is
 compiled again, by the compiler's own step (about a millisecond). Any other change compiles
 the validated model (about 20 ms for the bundled case) and then reuses every distribution
@@ -14,8 +14,9 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from yubi.case import schema
+from yubi.case.compiled import Case, Definition
+from yubi.case.compiler import _CaseCompiler
 from yubi.case.distributions import Marginal
-from yubi.case.model import Case, Definition, _CaseCompiler
 from yubi.errors import UsageError
 
 __all__ = ["recompile"]

@@ -3,7 +3,7 @@
 A case file is YAML; :mod:`yubi.case.loader` reads it with line numbers and validates it
 against :class:`CaseFile`. ``yubi schema`` prints :func:`json_schema` so editors can complete
 and check case files. This module checks the shape of each part; cross-references (names in
-expressions, units, source ids, priors) are checked by :mod:`yubi.case.model` which compiles
+expressions, units, source ids, priors) are checked by :mod:`yubi.case.compiler` which compiles
 the case.
 """
 

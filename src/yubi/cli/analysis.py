@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from yubi.app.settings import Settings
 from yubi.case import load_case
 from yubi.cli import command_app, common
 from yubi.cli.common import CaseArgument, LangOption, SeedOption, case_ref
@@ -80,6 +81,9 @@ def sensitivity(
             raise UsageError("give the output once, with --output")
         common.note("-o for the output is deprecated (-o is --out in every command); use --output")
         output = old_output
+    sizes = ({f"{method}_samples": samples}
+             if samples is not None and method in ("sobol", "tornado") else {})
+    settings = Settings(seed=seed, **sizes)  # the checks every command shares
     with step_bar(2, enabled=not as_json) as bar:
         if bar is not None:
             bar.start("loading the case")
@@ -88,7 +92,7 @@ def sensitivity(
         months = list(dict.fromkeys(month)) if month else [compiled.months[-1]]
         if bar is not None:
             bar.start(f"{method}: evaluating the design")
-        results = analyze_months(compiled, output_id, months, method, samples, seed,
+        results = analyze_months(compiled, output_id, months, method, samples, settings.seed,
                                  threshold or "value")
     ordered = [results[m] for m in months]
     if as_json:

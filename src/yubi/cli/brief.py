@@ -6,12 +6,16 @@ from typing import Annotated
 
 import typer
 
+from yubi.app.settings import BRIEF_SAMPLES, Settings
 from yubi.case import load_case
 from yubi.cli import command_app
 from yubi.cli.common import CaseArgument, SamplerOption, SeedOption, case_ref
+from yubi.errors import UsageError
 from yubi.text import console, shown, visible
 
 app = command_app()
+
+__all__ = ["app", "brief", "brief_settings"]
 
 
 @app.command()
@@ -28,7 +32,7 @@ def brief(
     pdf: Annotated[bool, typer.Option("--pdf", help="Also write a PDF (A4, WeasyPrint).")] = False,
     samples: Annotated[
         int, typer.Option("--samples", "-n", help="Trajectories of the simulation run.")
-    ] = 100_000,
+    ] = BRIEF_SAMPLES,
     seed: SeedOption = 0,
     sampler: SamplerOption = "mc",
     month: Annotated[
@@ -47,6 +51,16 @@ def brief(
     tornado_samples: Annotated[
         int, typer.Option("--tornado-samples", help="Tornado replicates (0 skips the tornado).")
     ] = 2000,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Weigh the run by the evidence recorded by DATE "
+                     "(YYYY-MM-DD or today): the brief shows prior and posterior."),
+    ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Database URL of the evidence store, with --as-of (default: "
+                     "$YUBI_DATABASE_URL, else the user's SQLite file)."),
+    ] = None,
     timings: Annotated[
         bool, typer.Option("--timings", help="Print the time each step took to stderr.")
     ] = False,
@@ -60,7 +74,11 @@ def brief(
     from yubi.cli.progress import step_bar
     from yubi.preflight import check_output_folder
 
-    languages = list(dict.fromkeys(x.strip() for x in lang.split(",") if x.strip())) or ["en"]
+    # Validated once, before any work: every value the brief depends on.
+    settings = brief_settings(samples=samples, seed=seed, sampler=sampler, month=month,
+                              outputs=outputs, sobol_samples=sobol_samples,
+                              tornado_samples=tornado_samples, lang=lang, as_of=as_of, db=db)
+    languages = list(settings.languages)
     for language in languages:
         load_translations(language)  # an unknown language fails before any work is done
     check_output_folder(Path(out), "--out")  # and so does a folder that cannot be written
@@ -70,15 +88,10 @@ def brief(
                    "(scripts/system-deps.sh does)", err=True)
     # Forked before NumPy and the rest are imported, so WeasyPrint's set-up overlaps them.
     with Typesetter(len(languages) if pdf else 0) as typesetter:
-        from yubi.brief import BriefSettings, Timings, prepare, write_briefs
+        from yubi.brief import Timings, prepare, write_briefs
 
         steps = Timings()
         steps.steps.append(("start-up (imports, CPU)", time.process_time()))
-        key_outputs = (tuple(o.strip() for o in outputs.split(",") if o.strip())
-                       if outputs else None)
-        settings = BriefSettings(samples=samples, seed=seed, sampler=sampler, month=month,
-                                 key_outputs=key_outputs or None, sobol_samples=sobol_samples,
-                                 tornado_samples=tornado_samples)
         count = 3 + bool(sobol_samples) + bool(tornado_samples) + 2 * len(languages) + pdf
         with step_bar(count) as bar:
             steps.listener = bar
@@ -94,3 +107,16 @@ def brief(
         errors.print(f"[dim]brief done in {steps.total:.1f} s (--timings for the steps)[/dim]")
     written = [path for brief in files for path in (brief.html, brief.pdf) if path is not None]
     typer.echo("brief written to:\n" + "\n".join(f"  {visible(path)}" for path in written))
+
+
+def brief_settings(*, samples: int, seed: int, sampler: str, month: str | None,
+                   outputs: str | None, sobol_samples: int, tornado_samples: int, lang: str,
+                   as_of: str | None, db: str | None, **_other: object) -> Settings:
+    """The :class:`~yubi.app.settings.Settings` of ``yubi brief``'s options (by their
+    parameter names; options that change no number, such as ``--pdf``, are ignored)."""
+    if db is not None and as_of is None:
+        raise UsageError("--db names the evidence store, read only with --as-of DATE")
+    return Settings(samples=samples, seed=seed, sampler=sampler, month=month,
+                    key_outputs=outputs, sobol_samples=sobol_samples,
+                    tornado_samples=tornado_samples, languages=lang or "en", as_of=as_of,
+                    store=db)

@@ -98,7 +98,7 @@ def check_store_scenarios(used: set[str], case: Any, what: str) -> None:
     used
         Scenario ids the evidence (a file, or the store's items of the case) gives values for.
     case
-        The compiled case (:class:`yubi.case.model.Case`).
+        The compiled case (:class:`yubi.case.compiled.Case`).
     what
         Whose evidence it is, e.g. ``"the store's evidence for dprk-russia-2024"``.
     """

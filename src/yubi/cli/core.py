@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
+from yubi.app.settings import Settings
 from yubi.case import bundled_case_names, load_case
 from yubi.case.loader import read_case_file, resolve_case
 from yubi.cli import command_app
@@ -22,8 +23,7 @@ from yubi.errors import UsageError
 from yubi.text import console, shown
 
 if TYPE_CHECKING:
-    from yubi.case.model import Case
-    from yubi.engine.sampling import Sampler
+    from yubi.case.compiled import Case
 
 app = command_app()
 
@@ -93,6 +93,7 @@ def run(
         check_output_file(trajectories, "--trajectories", (".parquet",))
     if scheduler is not None:
         check_scheduler(scheduler)
+    settings = Settings(samples=samples, seed=seed, sampler=sampler)  # checked once, here
     compiled = workbench.open_case(case_ref(case))
     if as_of is not None:
         compiled = _with_posteriors(compiled, as_of)
@@ -101,8 +102,8 @@ def run(
     show_progress = not as_json and samples * len(compiled.months) >= 4e6
     with progress_bar(samples, enabled=show_progress) as tick:
         result = workbench.run(
-            compiled, samples=samples, seed=seed, sampler=_sampler(sampler), workers=workers,
-            scheduler=scheduler, trajectories=trajectories, progress=tick,
+            compiled, **settings.run_options(), workers=workers, scheduler=scheduler,
+            trajectories=trajectories, progress=tick,
         )
     if out is not None:
         result.write_table(out)
@@ -181,12 +182,6 @@ def _listed(text: str | None) -> list[str] | None:
     return items or None
 
 
-def _sampler(name: str) -> Sampler:
-    if name not in ("mc", "lhs", "sobol"):
-        raise UsageError(f"--sampler must be mc, lhs or sobol, not {name!r}")
-    return name  # type: ignore[return-value]
-
-
 def _missing_korean(case: Case) -> int:
     from pydantic import BaseModel
 
@@ -214,8 +209,8 @@ def _missing_korean(case: Case) -> int:
 
 def _with_posteriors(case: Case, as_of: str) -> Case:
     try:
-        from yubi.analysis.updating import posterior_case
+        from yubi.store.evidence import posterior_case
     except ImportError as error:
-        raise UsageError("--as-of needs the evidence store (yubi.analysis.updating)") from error
+        raise UsageError("--as-of needs the evidence store (yubi.store.evidence)") from error
     return posterior_case(case, as_of)
 

@@ -18,9 +18,6 @@ import typer
 from rich.table import Table
 from sqlalchemy import Engine
 
-from yubi.analysis import ach as ach_analysis
-from yubi.analysis.scoring import Score, plot_calibration
-from yubi.analysis.updating import EvidenceUpdate, update_case
 from yubi.case import load_case
 from yubi.case.model import Case
 from yubi.cli import command_app
@@ -36,6 +33,9 @@ from yubi.cli.common import (
 )
 from yubi.engine import simulate
 from yubi.errors import UsageError
+from yubi.evidence import ach as ach_analysis
+from yubi.evidence.scoring import Score, plot_calibration
+from yubi.evidence.updating import EvidenceUpdate, update_case
 from yubi.preflight import check_output_file
 from yubi.store import evidence as evidence_store
 from yubi.store import export as exporting
@@ -337,7 +337,7 @@ def _flat_prior_posterior(matrix: ach_analysis.AchMatrix) -> list[float]:
     """An imported project has no priors: start from equal odds, items untempered."""
     import numpy as np
 
-    from yubi.analysis.updating import sequential_posteriors
+    from yubi.evidence.updating import sequential_posteriors
 
     count = len(matrix.hypotheses)
     start = np.full(count, 1 / count)
@@ -418,7 +418,7 @@ def forecast_model(
     compiled = load_case(case_ref(case, old_case))
     engine = open_engine(db)
     if as_of is not None:
-        from yubi.analysis.updating import posterior_case
+        from yubi.store.evidence import posterior_case
 
         compiled = posterior_case(compiled, as_of, resolve_url(db))
     result = simulate(compiled, samples, seed=seed)

@@ -19,7 +19,7 @@ from yubi.errors import UsageError
 from yubi.text import console, shown
 
 if TYPE_CHECKING:
-    from yubi.case.model import Case
+    from yubi.case.compiled import Case
     from yubi.engine import SimulationResult
 
 __all__ = ["binary_outputs", "chosen_months", "chosen_outputs", "print_summary"]

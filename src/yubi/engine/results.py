@@ -43,12 +43,18 @@ class SimulationResult:
         Arrays indexed (month, output, scenario), the last scenario slot being overall.
     elapsed
         Wall-clock seconds of the run.
+    evidence
+        For a run under evidence (``yubi run --as-of``): the
+        :class:`yubi.evidence.posterior.PosteriorSummary` (``as_of``, items, prior and
+        posterior per branch, effective sample size); the summaries are then posterior ones.
+        ``None`` for a run of the prior.
     """
 
     case: Case
     settings: RunSettings
     summary: MergedSummary
     elapsed: float
+    evidence: Any = None
 
     # -- access ----------------------------------------------------------------------------
     def statistic(self, output: str, statistic: str, scenario: str = OVERALL) -> np.ndarray:
@@ -85,6 +91,10 @@ class SimulationResult:
         case = self.case
         # "changes" appears only for a changed case, so an unchanged run's JSON is as before.
         changes = {"changes": [c.to_dict() for c in case.changes]} if case.changes else {}
+        evidence = self.evidence
+        # Under evidence, each scenario says its prior and posterior ("prior" stays the case's).
+        posterior = ({s.id: evidence.branch_document(s.id) for s in case.scenarios}
+                     if evidence is not None else {})
         return {
             "case": case.id,
             "as_of": case.as_of.isoformat(),
@@ -96,9 +106,10 @@ class SimulationResult:
             "sampler": self.settings.sampler,
             "chunk_size": self.settings.chunk_size,
             "quantile_relative_error": 2.0**-8,
+            **(evidence.to_dict() if evidence is not None else {}),
             "scenarios": [
                 {"id": s.id, "label": s.label.en, "labels": _labels(s.label), "prior": s.prior,
-                 "trajectories": int(self.summary.count[s.index])}
+                 **posterior.get(s.id, {}), "trajectories": int(self.summary.count[s.index])}
                 for s in case.scenarios
             ],
             "outputs": [self._output_document(index) for index in range(len(case.outputs))],

@@ -4,7 +4,7 @@ An item is an event bearing on a case's scenarios: when it was observed, what wa
 reported it (source, URL, Admiralty grades), and how likely it is under each scenario — given
 per scenario, or inherited from one of the case's indicators. Items that report the same
 underlying fact share a ``group`` so that the update counts them once (see
-:mod:`yubi.analysis.updating`).
+:mod:`yubi.evidence.updating`).
 
 Items are identified by a stable natural key: the ``id`` a file gives, else a hash of the case
 id, date, text and source. Importing the same file twice therefore adds nothing; importing an
@@ -33,6 +33,15 @@ from sqlalchemy import Connection, Engine, Row, and_, func, insert, select, text
 from yubi.case.model import Case
 from yubi.case.schema import EARLIEST_DATE
 from yubi.errors import DataError, UsageError
+from yubi.evidence.items import (
+    CONTENT_FIELDS,
+    CREDIBILITY,
+    RATINGS,
+    RELEVANCE,
+    RELIABILITY,
+    EvidenceItem,
+    StoredItem,
+)
 from yubi.files import read_capped
 from yubi.store import audit
 from yubi.store.clock import end_of_day, today
@@ -53,15 +62,11 @@ __all__ = [
     "import_items",
     "items_as_of",
     "parse_rows",
+    "posterior_case",
     "read_rows",
     "retract_item",
 ]
 
-RELIABILITY = "ABCDEF"
-CREDIBILITY = range(1, 7)
-RELEVANCE = ("high", "medium", "low")
-#: ACH consistency ratings, most consistent first (NA: not applicable).
-RATINGS = ("CC", "C", "N", "I", "II", "NA")
 KNOWN_COLUMNS = frozenset({
     "id", "case", "date", "text", "source", "url", "type", "reliability", "credibility",
     "relevance", "indicator", "group", "likelihood", "ratings",
@@ -80,75 +85,7 @@ MAX_FILE_BYTES = 256 * 1024 * 1024
 TEXT_COLUMNS = ("id", "case", "date", "text", "source", "url", "type", "relevance",
                 "indicator", "group", "reliability")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-#: The fields whose change makes a new version (the id and bookkeeping are not content).
-CONTENT_FIELDS = (
-    "observed_on", "text", "source", "url", "kind", "reliability", "credibility", "relevance",
-    "indicator", "likelihood", "ratings", "group_id", "retracted",
-)
 Progress = Callable[[int, int], None]
-
-
-@dataclass(frozen=True)
-class EvidenceItem:
-    """One evidence item as given (before the store adds version and timestamps).
-
-    Attributes
-    ----------
-    item_id
-        Stable natural key (the file's ``id``, or ``ev-`` + hash of case, date, text, source).
-    observed_on
-        The date the event happened or was reported (valid time).
-    reliability, credibility
-        Admiralty grades: source reliability A (reliable) to E (unreliable), F (cannot be
-        judged); information credibility 1 (confirmed) to 5 (improbable), 6 (cannot be judged).
-    relevance
-        ``high``, ``medium`` or ``low``: ACH's relevance weight.
-    likelihood
-        P(this evidence | scenario) per scenario id, each in (0, 1]; ``None`` to inherit the
-        indicator's.
-    ratings
-        ACH consistency ratings per scenario id (``CC, C, N, I, II, NA``), if given.
-    group_id
-        Items sharing a group report the same underlying fact and count once.
-    """
-
-    item_id: str
-    case_id: str
-    observed_on: dt.date
-    text: str
-    source: str
-    reliability: str
-    credibility: int
-    relevance: str = "medium"
-    url: str | None = None
-    kind: str | None = None
-    indicator: str | None = None
-    likelihood: dict[str, float] | None = None
-    ratings: dict[str, str] | None = None
-    group_id: str | None = None
-    retracted: bool = False
-    note: str | None = None
-
-    def content(self) -> tuple[Any, ...]:
-        """What makes two versions differ (compared to decide "unchanged" on re-import)."""
-        return tuple(getattr(self, name) for name in CONTENT_FIELDS)
-
-
-@dataclass(frozen=True)
-class StoredItem:
-    """An item as read back: the content plus its version and who recorded it when."""
-
-    item: EvidenceItem
-    version: int
-    recorded_at: dt.datetime
-    recorded_by: str
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self.item)
-        data["observed_on"] = self.item.observed_on.isoformat()
-        data.update(version=self.version, recorded_at=self.recorded_at.isoformat(),
-                    recorded_by=self.recorded_by)
-        return data
 
 
 @dataclass(frozen=True)
@@ -172,9 +109,9 @@ def read_rows(path: Path, case: Case) -> list[dict[str, Any]]:
     """
     suffix = path.suffix.lower()
     if suffix == ".achz":
-        from yubi.analysis.ach import read_achz
+        from yubi.evidence.ach import read_achz
 
-        return read_achz(path).evidence_rows(case)
+        return read_achz(path).evidence_rows(case, today())
     if suffix not in (".csv", ".json"):
         raise UsageError(f"{path}: evidence files are .csv, .json or .achz, "
                          f"not {suffix or '(none)'}")
@@ -796,3 +733,22 @@ def count_rows(engine: Engine, case_id: str | None = None) -> int:
         query = query.where(EvidenceRow.case_id == case_id)
     with engine.connect() as connection:
         return int(connection.execute(query).scalar_one())
+
+
+def posterior_case(case: Case, as_of: str, url: str | None = None) -> Case:
+    """The case with its priors replaced by the posterior from evidence known on ``as_of``.
+
+    Used by ``yubi run --as-of DATE``. ``as_of`` is ``YYYY-MM-DD`` or ``today``; the store is
+    the default one (``$YUBI_DATABASE_URL`` or the user's SQLite file) unless ``url`` is given.
+    """
+    from yubi.evidence.updating import update_case
+    from yubi.store.clock import parse_date
+    from yubi.store.database import open_engine
+
+    day = parse_date(as_of, "--as-of")
+    engine = open_engine(url)
+    try:
+        items = items_as_of(engine, case.id, day)
+    finally:
+        engine.dispose()
+    return case.with_priors(update_case(case, items, day).final.tolist())

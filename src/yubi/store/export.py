@@ -18,8 +18,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from yubi.analysis.scoring import Score
 from yubi.errors import UsageError
+from yubi.evidence.scoring import Score
 from yubi.store.evidence import StoredItem
 from yubi.store.forecasts import ForecastRecord, QuestionSpec, ResolutionRecord
 from yubi.text import csv_cell

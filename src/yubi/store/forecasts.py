@@ -23,11 +23,11 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
-from yubi.analysis.pooling import linear_pool, log_pool
-from yubi.analysis.scoring import Score, score
 from yubi.case.model import Case
 from yubi.engine.results import SimulationResult
 from yubi.errors import UsageError
+from yubi.evidence.pooling import linear_pool, log_pool
+from yubi.evidence.scoring import Score, score
 from yubi.store import audit
 from yubi.store.clock import end_of_day
 from yubi.store.database import writing

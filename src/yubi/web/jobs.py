@@ -150,7 +150,8 @@ def make_brief(case: str, changes: dict[str, Any], language: str, pdf: bool,
                settings: dict[str, Any], folder: str) -> dict[str, str | None]:
     """In the worker process: write the brief of ``case`` with ``changes`` to ``folder``."""
     from yubi import app
-    from yubi.brief import BriefSettings, prepare, write_brief
+    from yubi.app.settings import Settings
+    from yubi.brief import prepare, write_brief
     from yubi.brief.analyses import Timings
 
     class Steps(Timings):
@@ -167,7 +168,7 @@ def make_brief(case: str, changes: dict[str, Any], language: str, pdf: bool,
         compiled = app.open_case(case)
         if changes:
             compiled = app.apply_changes(compiled, changes)
-    analyses = prepare(compiled, BriefSettings(**settings), [language], steps)
+    analyses = prepare(compiled, Settings(**settings), [language], steps)
     files = write_brief(compiled, Path(folder) / "out", language=language, pdf=pdf,
                         analyses=analyses)
     return {"html": str(files.html), "pdf": str(files.pdf) if files.pdf else None}

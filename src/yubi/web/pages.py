@@ -136,8 +136,8 @@ def _case(name: str, version: int | None, request: Request) -> Any:
 def _stored_case_cached(engine: Any, name: str, version: int) -> Any:
     from sqlalchemy import select
 
+    from yubi.case.compiler import compile_case
     from yubi.case.loader import parse_case_text
-    from yubi.case.model import compile_case
     from yubi.store.models import CaseVersion
 
     with engine.connect() as connection:
@@ -216,8 +216,8 @@ async def upload_case(request: Request, account: Writer, file: UploadFile) -> HT
 
 
 def _validate(raw: bytes, name: str) -> dict[str, Any]:
+    from yubi.case.compiler import compile_case
     from yubi.case.loader import parse_case_text
-    from yubi.case.model import compile_case
     from yubi.errors import CaseError
 
     text = raw.decode("utf-8", errors="replace")
@@ -387,8 +387,8 @@ def _save_variant(engine: Any, case: Any, changes: Mapping[str, str], who: str,
 
     from yubi import app
     from yubi.app.variant import variant_text
+    from yubi.case.compiler import compile_case
     from yubi.case.loader import parse_case_text
-    from yubi.case.model import compile_case
     from yubi.store import audit
     from yubi.store.database import writing
     from yubi.store.models import CaseVersion, utc_now
@@ -413,7 +413,7 @@ def _save_variant(engine: Any, case: Any, changes: Mapping[str, str], who: str,
 
 # -- evidence ------------------------------------------------------------------------------------
 def _evidence_context(case: Any, engine: Any, lang: str) -> dict[str, Any]:
-    from yubi.analysis.updating import update_case
+    from yubi.evidence.updating import update_case
     from yubi.store import evidence as evidence_store
     from yubi.store import forecasts
     from yubi.web.api import documents

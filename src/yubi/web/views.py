@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from yubi.analysis.updating import EvidenceUpdate
     from yubi.brief.formatting import Formatter
-    from yubi.case.model import Case
+    from yubi.case.compiled import Case
     from yubi.case.schema import LocalText
     from yubi.engine import SimulationResult
+    from yubi.evidence.updating import EvidenceUpdate
 
 __all__ = [
     "PALETTE",

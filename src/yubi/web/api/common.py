@@ -18,7 +18,7 @@ from yubi.store.database import writing
 from yubi.web.errors import invalid
 
 if TYPE_CHECKING:
-    from yubi.case.model import Case
+    from yubi.case.compiled import Case
 
 __all__ = ["AsOf", "CaseField", "CaseName", "CaseQuery", "bundled_case", "changed_case",
            "finite", "record_write"]

@@ -9,15 +9,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from yubi.case.model import Case
+    from yubi.case.compiled import Case
 
 __all__ = ["ach_document", "forecast_records"]
 
 
 def ach_document(case: Case, day: dt.date | None, engine: Engine) -> dict[str, Any]:
     """ACH matrix, Heuer's scores, ranking, sensitive items and the Bayesian posterior."""
-    from yubi.analysis import ach
-    from yubi.analysis.updating import update_case
+    from yubi.evidence import ach
+    from yubi.evidence.updating import update_case
     from yubi.store import evidence
 
     items = evidence.items_as_of(engine, case.id, day)

@@ -112,7 +112,7 @@ async def add_evidence(body: EvidenceIn, account: Writer, request: Request) -> d
 async def case_update(case: CaseName, account: Reader, request: Request,
                       as_of: AsOf = None) -> dict[str, Any]:
     """Scenario probabilities after each evidence item in date order (as `yubi update`)."""
-    from yubi.analysis.updating import update_case
+    from yubi.evidence.updating import update_case
     from yubi.store import evidence
 
     compiled = await run_in_threadpool(bundled_case, case)

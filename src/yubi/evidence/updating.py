@@ -2,7 +2,7 @@
 
 Each evidence item ``k`` gives a likelihood ``L_k(s) = P(item | scenario s)``: its own, or its
 indicator's from the case, or (for an item rated only for ACH) the likelihood that stands for
-its consistency rating (:data:`yubi.analysis.ach.RATING_LIKELIHOOD`). In date order,
+its consistency rating (:data:`yubi.evidence.ach.RATING_LIKELIHOOD`). In date order,
 
     log P_k(s) = log P_{k-1}(s) + w_k · log L_k(s) − log Z_k,
 
@@ -45,7 +45,7 @@ from scipy.special import logsumexp
 
 from yubi.case.model import Case
 from yubi.errors import CaseError
-from yubi.store.evidence import EvidenceItem, StoredItem
+from yubi.evidence.items import EvidenceItem, StoredItem
 
 __all__ = [
     "CREDIBILITY_WEIGHT",
@@ -53,7 +53,6 @@ __all__ = [
     "EvidenceUpdate",
     "evidence_weight",
     "item_likelihood",
-    "posterior_case",
     "sequential_posteriors",
     "update_case",
 ]
@@ -93,7 +92,7 @@ def item_likelihood(item: EvidenceItem, case: Case) -> tuple[Array, str]:
                         f"indicator:{indicator.id}")
         raise CaseError(f"evidence {item.item_id} names indicator {item.indicator!r}, which "
                         f"case {case.id} no longer has")
-    from yubi.analysis.ach import likelihood_from_ratings
+    from yubi.evidence.ach import likelihood_from_ratings
 
     assert item.ratings is not None
     return likelihood_from_ratings(item.ratings, scenario_ids), "ratings"
@@ -273,25 +272,6 @@ def update_case(
         items=tuple(plain), likelihoods=likelihoods, origins=tuple(origins), weights=weights,
         posteriors=posteriors, as_of=as_of,
     )
-
-
-def posterior_case(case: Case, as_of: str, url: str | None = None) -> Case:
-    """The case with its priors replaced by the posterior from evidence known on ``as_of``.
-
-    Used by ``yubi run --as-of DATE``. ``as_of`` is ``YYYY-MM-DD`` or ``today``; the store is
-    the default one (``$YUBI_DATABASE_URL`` or the user's SQLite file) unless ``url`` is given.
-    """
-    from yubi.store.clock import parse_date
-    from yubi.store.database import open_engine
-    from yubi.store.evidence import items_as_of
-
-    day = parse_date(as_of, "--as-of")
-    engine = open_engine(url)
-    try:
-        items = items_as_of(engine, case.id, day)
-    finally:
-        engine.dispose()
-    return case.with_priors(update_case(case, items, day).final.tolist())
 
 
 def _p(value: float) -> float:

@@ -52,9 +52,8 @@ import numpy as np
 
 from yubi.case.model import Case
 from yubi.errors import DataError
+from yubi.evidence.items import EvidenceItem, StoredItem
 from yubi.files import read_capped
-from yubi.store.clock import today
-from yubi.store.evidence import EvidenceItem, StoredItem
 
 __all__ = [
     "POINTS",
@@ -229,7 +228,7 @@ def admiralty_level(reliability: str, credibility: int) -> str:
 
 def matrix_from_items(case: Case, items: Sequence[StoredItem | EvidenceItem]) -> AchMatrix:
     """The ACH matrix of a case's evidence; ratings given, else derived from likelihoods."""
-    from yubi.analysis.updating import item_likelihood
+    from yubi.evidence.updating import item_likelihood
 
     hypotheses = tuple(s.id for s in case.scenarios)
     rows = []
@@ -260,18 +259,18 @@ class AchProject:
     matrix: AchMatrix
     source: str
 
-    def evidence_rows(self, case: Case) -> list[dict[str, Any]]:
+    def evidence_rows(self, case: Case, undated: dt.date) -> list[dict[str, Any]]:
         """Rows for the evidence importer, the hypotheses matched to the case's scenarios.
 
         A hypothesis matches a scenario by id or English label (case-insensitive). An item
-        without a date is dated today (the day it entered the store).
+        without a date is dated ``undated`` (the store passes today: the day it entered).
         """
         mapping = _match_hypotheses(self.matrix.hypotheses, case, self.source)
         rows = []
         for e in self.matrix.evidence:
             reliability, credibility = LEVEL_GRADES[e.credibility]
             rows.append({
-                "id": f"achz-{e.id}", "date": (e.date or today()).isoformat(),
+                "id": f"achz-{e.id}", "date": (e.date or undated).isoformat(),
                 "text": e.text, "source": f"ACH project {self.title!r}", "type": e.kind or "",
                 "reliability": reliability, "credibility": credibility,
                 "relevance": e.relevance,

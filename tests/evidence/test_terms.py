@@ -1,0 +1,98 @@
+"""Evidence terms: properties of the weights they give trajectories."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.typing import NDArray
+
+from yubi.case.model import Case
+from yubi.evidence.posterior import effective_sample_size, normalized
+from yubi.evidence.terms import Evidence, evidence_terms
+from yubi.evidence.updating import evidence_weight, sequential_posteriors
+
+from .conftest import Item, Paths, observation
+
+GRADES = st.tuples(st.sampled_from("ABCDEF"), st.integers(1, 6))
+
+
+def weights_of(evidence: Evidence, paths: Paths) -> NDArray[np.float64]:
+    """Pass 1 on stored trajectories: the evidence's normalized weights."""
+    weigher = evidence.chunk(paths.scenario)
+    for month in range(paths.values.shape[0]):
+        weigher.month(month, paths.values[month])
+    return normalized(evidence.total(weigher.log_weights()))
+
+
+@settings(max_examples=25)
+@given(reports=st.lists(st.tuples(st.integers(0, 11), st.floats(20, 2000), GRADES,
+                                  st.floats(1.05, 10)), min_size=1, max_size=4))
+def test_weights_are_non_negative_and_normalized(
+    synthetic: Case, synthetic_paths: Paths, reports: list[tuple[int, float, tuple[str, int],
+                                                                 float]],
+) -> None:
+    items = [observation(f"r{k}", "total", synthetic.months[month], value, reliability=grade[0],
+                         credibility=grade[1], factor=factor)
+             for k, (month, value, grade, factor) in enumerate(reports)]
+    weights = weights_of(evidence_terms(synthetic, items), synthetic_paths)
+    assert np.all(weights >= 0)
+    assert weights.sum() == pytest.approx(1.0, abs=1e-12)
+    assert 1.0 <= effective_sample_size(weights) <= weights.size + 1e-6
+
+
+@settings(max_examples=20)
+@given(month=st.integers(0, 11), reported=st.floats(1, 1e5))
+def test_an_observation_with_a_huge_error_changes_nothing(
+    synthetic: Case, synthetic_paths: Paths, month: int, reported: float,
+) -> None:
+    item = observation("vague", "total", synthetic.months[month], reported, factor=1e300)
+    weights = weights_of(evidence_terms(synthetic, [item]), synthetic_paths)
+    np.testing.assert_allclose(weights * weights.size, 1.0, atol=1e-3)
+
+
+@settings(max_examples=25)
+@given(items=st.lists(st.tuples(st.floats(0.01, 1), st.floats(0.01, 1), GRADES),
+                      min_size=1, max_size=6))
+def test_typed_likelihoods_give_the_closed_form_sequential_update(
+    synthetic: Case, synthetic_paths: Paths,
+    items: list[tuple[float, float, tuple[str, int]]],
+) -> None:
+    typed = [Item(f"t{k}", likelihood={"steady": a, "surge": b}, reliability=grade[0],
+                  credibility=grade[1]) for k, (a, b, grade) in enumerate(items)]
+    weights = weights_of(evidence_terms(synthetic, typed), synthetic_paths)
+    reweighted = np.bincount(synthetic_paths.scenario, weights=weights, minlength=2)
+    # The trajectories are a sample of the prior: their scenario shares are its prior.
+    shares = np.bincount(synthetic_paths.scenario, minlength=2) / synthetic_paths.scenario.size
+    tempered = np.array([evidence_weight(g[0], g[1]) * np.log([a, b]) for a, b, g in items])
+    closed_form, _ = sequential_posteriors(shares, tempered, [None] * len(items))
+    np.testing.assert_allclose(reweighted, closed_form[-1], rtol=1e-10)
+
+
+def test_a_group_counts_once_by_its_most_reliable_item(
+    synthetic: Case, synthetic_paths: Paths,
+) -> None:
+    reliable = observation("reliable", "total", "2025-04", 300.0, group_id="fact")
+    doubtful = observation("doubtful", "total", "2025-04", 150.0, group_id="fact",
+                           reliability="D", credibility=4)
+    both = evidence_terms(synthetic, [doubtful, reliable])
+    assert both.counted == (True, False) or both.counted == (False, True)
+    assert dict(zip([t.item_id for t in both.terms], both.counted, strict=True)) == {
+        "reliable": True, "doubtful": False}
+    alone = evidence_terms(synthetic, [reliable])
+    np.testing.assert_array_equal(weights_of(both, synthetic_paths),
+                                  weights_of(alone, synthetic_paths))
+
+
+def test_an_observation_outside_the_horizon_is_left_out_and_said(synthetic: Case) -> None:
+    evidence = evidence_terms(synthetic, [observation("late", "total", "2031-01", 10.0)])
+    assert evidence.terms == ()
+    assert evidence.ignored[0][0] == "late" and "outside the horizon" in evidence.ignored[0][1]
+
+
+def test_an_unknown_output_is_named(synthetic: Case) -> None:
+    from yubi.errors import CaseError
+
+    with pytest.raises(CaseError, match="'deaths', which is not an output"):
+        evidence_terms(synthetic, [observation("x", "deaths", "2025-02", 10.0)])
