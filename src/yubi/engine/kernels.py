@@ -163,10 +163,12 @@ def summarize_block(
     th_output: np.ndarray, th_value: np.ndarray, th_above: np.ndarray,
     integer: np.ndarray, mean: np.ndarray, m2: np.ndarray, minimum: np.ndarray,
     maximum: np.ndarray, exceed: np.ndarray, table: np.ndarray, pool: np.ndarray,
-    used: np.ndarray,
+    used: np.ndarray, chosen: np.ndarray,
 ) -> np.ndarray:  # pragma: no cover - compiled
     """Fold one month of one chunk (``block``: outputs × trajectories, finite values, sorted
-    by scenario; scenario ``s`` is ``starts[s]:stops[s]``) into moments and the histogram."""
+    by scenario; scenario ``s`` is ``starts[s]:stops[s]``) into moments and the histogram,
+    for the outputs ``chosen`` (indices): two threads may fold disjoint outputs of one month
+    into the shared moments, each into its own histogram."""
     outputs = block.shape[0]
     scenarios = starts.size
     bits = block.view(np.int64)
@@ -177,7 +179,7 @@ def summarize_block(
     ceilings = np.zeros(scenarios)
     lows = np.zeros(scenarios)
     highs = np.zeros(scenarios)
-    for o in range(outputs):
+    for o in chosen:
         row = block[o]
         # Pass 1, per scenario: sum and extremes; whole numbers are checked while they last.
         whole = integer[o]
@@ -407,12 +409,14 @@ def compact(table: np.ndarray, pool: np.ndarray) -> np.ndarray:  # pragma: no co
 def quantiles(
     table: np.ndarray, pool: np.ndarray, count: np.ndarray, minimum: np.ndarray,
     maximum: np.ndarray, integer: np.ndarray, probabilities: np.ndarray, values: np.ndarray,
-) -> np.ndarray:  # pragma: no cover - compiled
-    """Linear-interpolated quantiles per (month, output, slot); the last slot merges the
-    scenarios' counts. ``values`` holds each bucket's representative value."""
-    months, outputs, slots = minimum.shape
+    first_month: int, stop_month: int, result: np.ndarray,
+) -> None:  # pragma: no cover - compiled
+    """Linear-interpolated quantiles per (month, output, slot) into ``result`` (NaN-filled,
+    months × outputs × slots × probabilities), for months ``first_month..stop_month-1``
+    (two threads may fill two month ranges); the last slot merges the scenarios' counts.
+    ``values`` holds each bucket's representative value."""
+    _, outputs, slots = minimum.shape
     scenarios = slots - 1
-    result = np.full((months, outputs, slots, probabilities.size), np.nan)
     capacity = 2 * scenarios
     for series in range(table.shape[0]):
         if table[series, FIRST] >= 0:
@@ -425,7 +429,7 @@ def quantiles(
     for slot in range(slots):
         ranks[slot], order[slot] = _ranks(count[slot], probabilities)
     ends = np.empty(2 * probabilities.size)
-    for m in range(months):
+    for m in range(first_month, stop_month):
         for o in range(outputs):
             used = 0
             for s in range(scenarios):
@@ -483,7 +487,6 @@ def quantiles(
             _fill(result[m, o, scenarios], buckets[:used], counts[:used], count[scenarios],
                   minimum[m, o, scenarios], maximum[m, o, scenarios], integer[o],
                   probabilities, values, ranks[scenarios], order[scenarios], ends)
-    return result
 
 
 @_jit

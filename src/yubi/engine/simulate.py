@@ -21,12 +21,15 @@ from yubi.engine.checks import check_hazard, check_outputs
 from yubi.errors import CaseError
 
 __all__ = [
-    "ChunkLayout", "MonthCallback", "Trajectories", "layout_of", "run_chunk", "scenario_of",
+    "ChunkLayout", "HalfCallback", "MonthCallback", "Trajectories", "layout_of", "run_chunk",
+    "scenario_of",
 ]
 
 FloatArray = NDArray[np.float64]
 #: Receives the month index and the outputs (outputs × trajectories, declared units).
 MonthCallback = Callable[[int, FloatArray], None]
+#: Receives the month index, the outputs, and which half (0 or 1) of the month's report to do.
+HalfCallback = Callable[[int, FloatArray, int], None]
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,7 @@ def run_chunk(
     on_month: MonthCallback,
     *,
     compiled: bool = True,
-    pipelined: bool = False,
+    on_half: HalfCallback | None = None,
 ) -> None:
     """Simulate the trajectories of one design and report every month's outputs.
 
@@ -84,9 +87,10 @@ def run_chunk(
     compiled
         Run the case's fused kernel (:mod:`yubi.engine.compiled`) when it has one; ``False``
         runs the NumPy closures, the reference the tests compare the kernel with.
-    pipelined
-        Report month m on a helper thread while month m + 1 is computed (compiled kernels
-        only); ``on_month`` is still called in month order, one call at a time.
+    on_half
+        Split each month over two threads (compiled kernels only): each computes half of
+        the trajectories and makes ``on_half(month, outputs, half)`` for its ``half`` (0 or
+        1) instead of ``on_month``. Without a kernel, ``on_month`` is called as usual.
     """
     trajectories = Trajectories(case, design[layout.order], layout, rng)
     if compiled:
@@ -96,7 +100,7 @@ def run_chunk(
         if kernel is not None:
             state = rng.bit_generator.state
             try:
-                run_compiled(kernel, trajectories, on_month, pipelined)
+                run_compiled(kernel, trajectories, on_month, on_half)
             except KernelCheckError as failed:
                 rng.bit_generator.state = state
                 _explain(case, design, layout, rng, failed.month)
