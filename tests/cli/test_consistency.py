@@ -17,7 +17,7 @@ SMALL_CASE = HERE / "small-case.yaml"
 
 #: Commands that work on a case; every one must take CASE as its first positional argument.
 CASE_COMMANDS = {
-    "run", "validate", "variant", "sensitivity", "brief", "update", "ach", "resolve", "score",
+    "run", "validate", "check", "variant", "sensitivity", "brief", "update", "ach", "resolve", "score",
     "hindcast", "export", "evidence add", "evidence import", "evidence list", "evidence correct",
     "evidence retract", "evidence history", "forecast model", "forecast add", "forecast predict",
     "forecast list",

@@ -96,3 +96,19 @@ def test_an_unknown_output_is_named(synthetic: Case) -> None:
 
     with pytest.raises(CaseError, match="'deaths', which is not an output"):
         evidence_terms(synthetic, [observation("x", "deaths", "2025-02", 10.0)])
+
+
+@settings(max_examples=30)
+@given(weights=st.lists(st.floats(0, 100), min_size=1, max_size=50).filter(lambda w: sum(w) > 0),
+       count=st.integers(1, 200), seed=st.integers(0, 2**32 - 1))
+def test_systematic_resampling_picks_each_in_proportion(
+    weights: list[float], count: int, seed: int,
+) -> None:
+    from yubi.evidence.resample import systematic_resample
+
+    picked = systematic_resample(np.array(weights), count, np.random.default_rng(seed))
+    times = np.bincount(picked, minlength=len(weights))
+    expected = count * np.array(weights) / sum(weights)
+    assert picked.size == count and np.all(np.diff(picked) >= 0)
+    assert np.all(times >= np.floor(expected - 1e-9)) and np.all(times <= np.ceil(expected + 1e-9))
+    assert np.all(times[np.array(weights) == 0] == 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from pathlib import Path
@@ -121,7 +122,14 @@ def test_run_as_of_uses_the_posterior(store_url: str, monkeypatch: pytest.Monkey
                "--source", "MoD", "--reliability", "A", "--credibility", "1", "--indicator",
                "kursk_retaken", "--case", str(MINI_CASE))[0] == 0
     final = json.loads(run(capsys, "update", str(MINI_CASE), "--json")[1])["final"]
-    code, out, _ = run(capsys, "run", str(MINI_CASE), "--samples", "200", "--as-of", "today",
+    code, out, _ = run(capsys, "run", str(MINI_CASE), "--samples", "4000", "--as-of", "today",
                        "--json")
-    priors = {s["id"]: s["prior"] for s in json.loads(out)["scenarios"]}
-    assert code == 0 and priors == pytest.approx(final)
+    document = json.loads(out)
+    priors = {s["id"]: s["prior"] for s in document["scenarios"]}
+    posteriors = {s["id"]: s["posterior"] for s in document["scenarios"]}
+    assert code == 0 and priors == pytest.approx({"quick_kursk": 0.3, "protracted": 0.58,
+                                                   "russia_defeat": 0.12})
+    # The trajectories' reweighting, close to the closed form (their shares are a sample).
+    assert posteriors == pytest.approx(final, abs=0.03)
+    assert document["evidence_as_of"] == dt.datetime.now(dt.UTC).date().isoformat()
+    assert document["as_of"] == "2024-10-31"  # the case's own date, the prior's

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from yubi.case.compiled import Case
     from yubi.engine.results import SimulationResult
 
@@ -25,6 +28,8 @@ def run(
     scheduler: str | None = None,
     progress: Progress | bool | None = None,
     trajectories: str | Path | None = None,
+    as_of: str | dt.date | None = None,
+    store: str | Engine | None = None,
 ) -> SimulationResult:
     """Simulate ``case`` and summarize every output per scenario and month.
 
@@ -45,16 +50,32 @@ def run(
         draws a bar (in a Jupyter notebook, or on stderr); ``None`` or ``False``: nothing.
     trajectories
         Also stream every raw trajectory to this Parquet file.
+    as_of
+        Summarize every output under the posterior given the evidence recorded in the store by
+        this date (``YYYY-MM-DD`` or ``"today"``); the result's ``evidence`` then holds the
+        prior and posterior per branch and the effective sample size. Such a run has two
+        passes and runs on threads in this process: ``workers`` sets their number,
+        ``scheduler`` and ``trajectories`` are refused.
+    store
+        The evidence store: a database URL or an SQLAlchemy engine; default: the user's store
+        (``$YUBI_DATABASE_URL``, else the SQLite file).
 
     Raises
     ------
     yubi.errors.UsageError
-        For bad settings (samples, seed, sampler, workers).
+        For bad settings (samples, seed, sampler, workers, as_of).
     """
     from yubi.app.progress import progress_callback
     from yubi.engine.run import RunSettings, simulate
 
     settings = RunSettings(samples, seed, sampler)  # type: ignore[arg-type]  # checked here
+    if as_of is not None:
+        from yubi.app.posterior import run_under_evidence
+
+        with progress_callback(progress, samples) as tick:
+            return run_under_evidence(case, settings, as_of, store, threads=workers,
+                                      scheduler=scheduler, trajectories=trajectories,
+                                      progress=tick)
     with progress_callback(progress, samples) as tick:
         return simulate(case, settings.samples, seed=settings.seed, sampler=settings.sampler,
                         workers=workers, scheduler=scheduler, trajectories=trajectories,

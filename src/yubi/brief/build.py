@@ -640,6 +640,8 @@ class _Builder:
         for view, spec in zip(scenarios, self.case.scenarios, strict=True):
             entries = []
             for indicator in self.file.indicators:
+                if indicator.likelihood is None:  # a when: condition; the model gives it
+                    continue
                 likelihood = np.array([indicator.likelihood[s.id] for s in self.case.scenarios])
                 shift = _posterior(priors, likelihood)[spec.index] - priors[spec.index]
                 if shift > 0.005:
@@ -674,6 +676,8 @@ class _Builder:
         weak = []
         priors = self.case.priors
         for indicator in self.file.indicators:
+            if indicator.likelihood is None:  # a when: condition; the model gives it
+                continue
             likelihood = np.array([indicator.likelihood[s.id] for s in self.case.scenarios])
             shift = np.abs(_posterior(priors, likelihood) - priors).max()
             if shift <= 0.005:
@@ -684,6 +688,8 @@ class _Builder:
         priors = self.case.priors
         rows = []
         for indicator in self.file.indicators:
+            if indicator.likelihood is None:  # a when: condition; the model gives it
+                continue
             likelihood = np.array([indicator.likelihood[s.id] for s in self.case.scenarios])
             posterior = _posterior(priors, likelihood)
             seen = self._("if seen: {value}")
@@ -916,7 +922,7 @@ class _Builder:
         for source_id, source in self.file.sources.items():
             details = [part for part in (
                 source.publisher, self.f.date(source.date) if source.date else None,
-                source.citation) if part]
+                self.t(source.citation)) if part]
             # Validation admits only http(s) URLs; safe_url() keeps any other out of the href.
             out.append((self.refs(source_id)[0], ". ".join(d.rstrip(".") for d in details) + ".",
                         safe_url(source.url)))

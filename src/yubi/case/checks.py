@@ -96,6 +96,8 @@ def _overrides_equal_to_base(case: Case, warn: Any) -> None:
 
 def _flat_indicators(case: Case, warn: Any) -> None:
     for index, indicator in enumerate(case.file.indicators):
+        if indicator.likelihood is None:
+            continue
         values = set(indicator.likelihood.values())
         if len(indicator.likelihood) > 1 and len(values) == 1:
             warn(f"every scenario has the same likelihood ({values.pop():g}): seeing it cannot "

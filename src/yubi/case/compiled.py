@@ -9,7 +9,7 @@ month (*dynamic*). The classes here only hold that result and answer questions a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
@@ -24,8 +24,6 @@ from yubi.case.units import Unit
 from yubi.errors import CaseError
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
     from yubi.case.changes import Change
 
 __all__ = [
@@ -34,6 +32,7 @@ __all__ = [
     "Case",
     "Definition",
     "EventSpec",
+    "IndicatorSpec",
     "InputColumn",
     "OutputSpec",
     "ScenarioSpec",
@@ -105,6 +104,41 @@ class OutputSpec:
     unit: Unit
     expression: CompiledExpression
     thresholds: tuple[schema.Threshold, ...]
+    #: ``"event"``: 0 or 1 each month, reported as a probability; else ``"quantity"``.
+    kind: Literal["quantity", "event"] = "quantity"
+
+    @property
+    def event(self) -> bool:
+        return self.kind == "event"
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    """An indicator, compiled.
+
+    Attributes
+    ----------
+    condition
+        The ``when:`` condition over outputs: evaluated on a mapping from output ids to one
+        month's values in base units (as every expression reads them; declared values times
+        ``output.unit.scale``); ``None`` for an indicator with typed likelihoods only.
+    by_month
+        Month index of ``by:``, or ``None``.
+    window
+        ``(first, last)`` month indices, inclusive, in which the condition must hold at least
+        once: ``(0, by_month)`` for ``by:``, the two months of ``within:``; ``None`` without a
+        condition.
+    likelihood
+        Typed P(observed | scenario or branch id), or ``None``.
+    """
+
+    id: str
+    index: int
+    label: schema.LocalText
+    condition: CompiledExpression | None
+    by_month: int | None
+    window: tuple[int, int] | None
+    likelihood: Mapping[str, float] | None
 
 
 @dataclass(frozen=True)
@@ -153,6 +187,8 @@ class Case:
         The design columns; column 0 chooses the scenario.
     variables
         Quantities and flows in dependency order.
+    indicators
+        The indicators, compiled (conditions and their windows).
     correlation
         Rank-correlation target between design columns (identity when none), or ``None``.
     changes
@@ -174,6 +210,7 @@ class Case:
     stocks: tuple[StockSpec, ...]
     events: tuple[EventSpec, ...]
     outputs: tuple[OutputSpec, ...]
+    indicators: tuple[IndicatorSpec, ...] = ()
     correlation: NDArray[np.float64] | None = field(default=None, repr=False)
     changes: tuple[Change, ...] = ()
     text: CaseText | None = field(default=None, repr=False, compare=False)
@@ -213,6 +250,12 @@ class Case:
             if scenario.id == scenario_id:
                 return scenario
         raise CaseError(f'no scenario "{scenario_id}" in case {self.id}')
+
+    def indicator(self, indicator_id: str) -> IndicatorSpec:
+        for indicator in self.indicators:
+            if indicator.id == indicator_id:
+                return indicator
+        raise CaseError(f'no indicator "{indicator_id}" in case {self.id}')
 
     def month_index(self, label: str) -> int:
         if label not in self.months:

@@ -8,10 +8,11 @@ Every problem becomes a :class:`~yubi.errors.CaseError` at ``file:line:column``.
 
 from __future__ import annotations
 
+import ast
 import keyword
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from graphlib import CycleError, TopologicalSorter
 from typing import Any, Literal
@@ -25,6 +26,7 @@ from yubi.case.compiled import (
     Case,
     Definition,
     EventSpec,
+    IndicatorSpec,
     InputColumn,
     OutputSpec,
     ScenarioSpec,
@@ -87,6 +89,7 @@ class _CaseCompiler:
         stocks = self._stocks()
         events = self._events()
         outputs = self._outputs()
+        indicators = self._indicators(outputs)
         self._check_references()
         correlation = self._correlation()
         case = Case(
@@ -100,6 +103,7 @@ class _CaseCompiler:
             stocks=stocks,
             events=events,
             outputs=outputs,
+            indicators=indicators,
             correlation=correlation,
             text=self.text,
         )
@@ -108,8 +112,8 @@ class _CaseCompiler:
         return replace(case, notes=(*self.notes, *case_notes(case)))
 
     def note(self, message: str, path: Sequence[str | int], subject: str | None) -> None:
-        """Record a located warning (exit 0)."""
-        self.notes.append(CaseError(message, self.text.locate(path), subject).render())
+        """Record a located warning (exit 0), as :mod:`yubi.case.checks` writes them."""
+        self.notes.append(f"{self.text.locate(path)}: warning: {subject}: {message}")
 
     def _check_version(self) -> None:
         """``yubi: 1`` fields: a note naming the replacement in v1, an error in v2."""
@@ -332,7 +336,8 @@ class _CaseCompiler:
             raise self.error(str(error), path, subject) from None
 
     def _expression(
-        self, text: str, path: list[str | int], subject: str, names: dict[str, Unit]
+        self, text: str, path: list[str | int], subject: str, names: dict[str, Unit],
+        explain: Callable[[str], str] | None = None,
     ) -> CompiledExpression:
         index = self.scenario_index
 
@@ -348,7 +353,8 @@ class _CaseCompiler:
             )
         except ExpressionError as error:
             location = self.text.expression_column(path, error.offset)
-            raise CaseError(self._explain(error.message), location, subject) from None
+            message = (explain or self._explain)(error.message)
+            raise CaseError(message, location, subject) from None
 
     def _explain(self, message: str) -> str:
         """'unknown name' for a stock, flow or event read where only quantities may be."""
@@ -435,9 +441,70 @@ class _CaseCompiler:
             self._unit_matches(expression, output_id, where, unit, "output's unit")
             specs.append(
                 OutputSpec(output_id, output.label, output.unit, unit, expression,
-                           tuple(output.thresholds))
+                           tuple(output.thresholds), output.kind)
             )
         return tuple(specs)
+
+    def _indicators(self, outputs: tuple[OutputSpec, ...]) -> tuple[IndicatorSpec, ...]:
+        """Compile each ``when:`` over the outputs (first) and the model's names."""
+        names = {output.id: output.unit for output in outputs}
+        months = month_labels(self.file.horizon.start, self.file.horizon.months)
+        specs = []
+        for index, indicator in enumerate(self.file.indicators):
+            path: list[str | int] = ["indicators", index]
+            condition = by_month = window = None
+            if indicator.when is not None:
+                condition = self._expression(indicator.when, path + ["when"], indicator.id,
+                                             names, self._explain_condition)
+                self._is_condition(condition, path + ["when"], indicator.id)
+                if indicator.by is not None:
+                    by_month = self._month_in_horizon(indicator.by, months, path + ["by"],
+                                                      indicator.id)
+                    window = (0, by_month)
+                else:
+                    assert indicator.within is not None  # the schema requires one of the two
+                    first, last = (
+                        self._month_in_horizon(month, months, path + ["within", k], indicator.id)
+                        for k, month in enumerate(indicator.within))
+                    window = (first, last)
+            elif not schema.said(indicator.assumption):
+                self.note("a typed likelihood without when: should say under assumption: why "
+                          "the model cannot express the indicator", path + ["likelihood"],
+                          indicator.id)
+            specs.append(IndicatorSpec(
+                indicator.id, index, indicator.label, condition, by_month, window,
+                dict(indicator.likelihood) if indicator.likelihood is not None else None))
+        return tuple(specs)
+
+    def _explain_condition(self, message: str) -> str:
+        """'unknown name' for a model name that is not an output: say to report it."""
+        match = re.match(r'unknown name "(\w+)"', message)
+        if match is None or match.group(1) not in self.units:
+            return message
+        name = match.group(1)
+        return (f'"{name}" is not an output: when: reads outputs, month by month; add an '
+                f"output {name} (an output with the id of a stock or flow reports it)")
+
+    def _is_condition(self, condition: CompiledExpression, path: list[str | int],
+                      subject: str) -> None:
+        """A ``when:`` is a comparison, a test (and/or/not) or a 0/1 name, not an amount."""
+        tree = condition.tree
+        test = isinstance(tree, ast.Compare | ast.BoolOp) or (
+            isinstance(tree, ast.UnaryOp) and isinstance(tree.op, ast.Not)) or (
+            isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name)
+            and tree.func.id == "scenario")
+        dimensionless = condition.unit is None or condition.unit.is_dimensionless
+        if not (test or dimensionless):
+            raise self.error(
+                f"when: must be a condition such as \"{condition.text.strip()} >= 1\", "
+                f"not an amount in {condition.unit}", path, subject)
+
+    def _month_in_horizon(self, month: str, months: Sequence[str], path: list[str | int],
+                          subject: str) -> int:
+        if month not in months:
+            raise self.error(f"month {month} is outside the horizon {months[0]} to "
+                             f"{months[-1]}", path, subject)
+        return list(months).index(month)
 
     # -- references ------------------------------------------------------------------------
     def _check_sources(self) -> None:
@@ -453,6 +520,8 @@ class _CaseCompiler:
         outputs = set(self.file.outputs)
         actors = {a.id for a in self.file.actors}
         for index, indicator in enumerate(self.file.indicators):
+            if indicator.likelihood is None:
+                continue
             path: list[str | int] = ["indicators", index, "likelihood"]
             missing = scenario_ids - indicator.likelihood.keys()
             unknown = indicator.likelihood.keys() - scenario_ids

@@ -121,7 +121,7 @@ def _web_url(value: str | None) -> str | None:
 WebUrl = Annotated[str, AfterValidator(_web_url)]
 
 
-def _said(text: LocalText | None) -> bool:
+def said(text: LocalText | None) -> bool:
     """Whether an ``assumption:`` says something (not absent, not blank)."""
     return text is not None and bool(text.en.strip())
 
@@ -179,7 +179,8 @@ class Source(_Strict):
     publisher: str | None = Field(default=None, description="Who published it.")
     date: CaseDate | None = Field(default=None, description="Publication date, YYYY-MM-DD.")
     url: WebUrl | None = Field(default=None, description="An http(s) link to the document.")
-    citation: str | None = Field(default=None, description="A full citation, if any.")
+    citation: LocalText | None = Field(
+        default=None, description="A full citation, if any; text or {en: …, ko: …}.")
     language: str | None = Field(default=None, description="The document's language code.")
     note: LocalText | None = Field(default=None, description="What to know about the source.")
 
@@ -421,7 +422,7 @@ class Quantity(_Definition):
 
     @model_validator(mode="after")
     def _has_provenance(self) -> Quantity:
-        if not self.source and not _said(self.assumption):
+        if not self.source and not said(self.assumption):
             raise ValueError('name a source, or say "assumption:" and why')
         return self
 
@@ -435,7 +436,7 @@ class Override(_Definition):
 
     @model_validator(mode="after")
     def _has_provenance(self) -> Override:
-        if not self.source and not _said(self.assumption):
+        if not self.source and not said(self.assumption):
             raise ValueError('name a source, or say "assumption:" and why')
         return self
 
@@ -482,7 +483,7 @@ class Event(_Strict):
 
     @model_validator(mode="after")
     def _has_provenance(self) -> Event:
-        if not self.source and not _said(self.assumption):
+        if not self.source and not said(self.assumption):
             raise ValueError('name a source, or say "assumption:" and why')
         return self
 
@@ -517,7 +518,7 @@ class Start(_Strict):
             self.month is not None
             and not isinstance(self.month, float | int)
             and not self.source
-            and not _said(self.assumption)
+            and not said(self.assumption)
         ):
             raise ValueError('an uncertain start needs a source or an "assumption:"')
         return self
@@ -552,7 +553,7 @@ class Scenario(_Strict):
 
     @model_validator(mode="after")
     def _prior_has_basis(self) -> Scenario:
-        if not self.prior_source and not _said(self.prior_assumption):
+        if not self.prior_source and not said(self.prior_assumption):
             raise ValueError('a prior needs prior_source or prior_assumption (and why)')
         return self
 
@@ -577,13 +578,31 @@ class Threshold(_Strict):
 
 
 class Output(_Strict):
-    """A series to report: an expression over stocks, flows and quantities (in ``unit``)."""
+    """A series to report: an expression over stocks, flows and quantities (in ``unit``).
+
+    ``kind: event`` declares a 0/1 series (whether something has happened by that month):
+    it is reported as a probability per month instead of quantiles.
+    """
 
     label: LocalText
     unit: str = "1"
     expr: str | None = Field(default=None, description="Defaults to the output's own id.")
+    kind: Literal["quantity", "event"] = Field(
+        default="quantity", description='"event" for a 0/1 series (yes/no each month), '
+        'reported as a probability; "quantity" (the default) for a number reported by '
+        "quantiles.")
     thresholds: list[Threshold] = Field(default_factory=list)
     note: LocalText | None = None
+
+    @model_validator(mode="after")
+    def _event_is_yes_or_no(self) -> Output:
+        if self.kind == "event" and self.thresholds:
+            raise ValueError("an event output is reported as a probability; thresholds apply "
+                             "only to quantities")
+        if self.kind == "event" and self.unit.strip() not in ("", "1"):
+            raise ValueError(f'an event output is 0 or 1 each month: its unit is "1", not '
+                             f"{self.unit!r}")
+        return self
 
 
 # -- qualitative content -------------------------------------------------------------------
@@ -611,18 +630,53 @@ class Impact(_Strict):
 
 
 class Indicator(_Strict):
-    """An observable signpost; ``likelihood`` is P(observed | scenario) per scenario id."""
+    """An observable signpost: a condition on the simulation (``when``), or typed likelihoods.
+
+    ``when`` is a condition over outputs, observed in a trajectory if it holds in at least one
+    month of its window: ``by`` (from the first month to that month) or ``within`` (two months,
+    inclusive). P(observed | scenario) then comes from the trajectories. ``likelihood`` gives
+    P(observed | scenario) per scenario id by hand, for what the model cannot express (say why
+    under ``assumption:``).
+    """
 
     id: Identifier
     label: LocalText
     description: LocalText | None = None
-    likelihood: dict[str, Annotated[float, Field(gt=0, le=1)]]
+    when: str | None = Field(
+        default=None, description='A condition on the simulation, e.g. "captured >= 1": the '
+        "indicator is observed in a trajectory if it holds in at least one month of the "
+        "window (by or within). It reads outputs (by id).",
+        examples=["captured >= 1"])
+    by: Annotated[str, Field(pattern=MONTH)] | None = Field(
+        default=None, description="With when: the window runs from the first month to this "
+        "month, YYYY-MM.", examples=["2025-01"])
+    within: tuple[Annotated[str, Field(pattern=MONTH)],
+                  Annotated[str, Field(pattern=MONTH)]] | None = Field(
+        default=None, description="With when: the window, [first, last] months YYYY-MM, "
+        "inclusive.", examples=[["2025-01", "2025-06"]])
+    likelihood: dict[str, Annotated[float, Field(gt=0, le=1)]] | None = Field(
+        default=None, description="P(observed | scenario) typed by hand, for every scenario "
+        "id (or every branch of a dimension); for what the model cannot express.")
     source: str | list[str] | None = Field(default=None, description=_SOURCE)
-    assumption: LocalText | None = Field(default=None, description=_ASSUMPTION)
+    assumption: LocalText | None = Field(
+        default=None, description="Why the analyst gives these likelihoods; for a typed "
+        "likelihood without when, why the model cannot express the indicator.")
 
     @model_validator(mode="after")
-    def _has_provenance(self) -> Indicator:
-        if not self.source and not _said(self.assumption):
+    def _condition_or_likelihood(self) -> Indicator:
+        windows = [key for key in ("by", "within") if getattr(self, key) is not None]
+        if self.when is None and windows:
+            raise ValueError(f"{windows[0]}: is the window of a when: condition; give when: too")
+        if self.when is None and self.likelihood is None:
+            raise ValueError('give when: (a condition on the simulation, e.g. "captured >= 1" '
+                             "with by:) or likelihood: (P(observed | scenario) per scenario)")
+        if self.when is not None and len(windows) != 1:
+            raise ValueError("with when:, give exactly one of by: (a month YYYY-MM) or within: "
+                             '(["YYYY-MM", "YYYY-MM"])' + (" (got both)" if windows else ""))
+        if self.within is not None and self.within[0] > self.within[1]:
+            raise ValueError(f"within: {self.within[0]} is after {self.within[1]}; give "
+                             "[first, last]")
+        if self.likelihood is not None and not self.source and not said(self.assumption):
             raise ValueError('name a source, or say "assumption:" and why')
         return self
 
@@ -704,7 +758,8 @@ class CaseFile(_Strict):
     actors: list[Actor] = Field(default_factory=list, description="Who acts, and why.")
     impacts: list[Impact] = Field(default_factory=list, description="Effects on actors.")
     indicators: list[Indicator] = Field(
-        default_factory=list, description="Signposts, with P(observed | scenario).")
+        default_factory=list, description="Signposts: conditions on the simulation (when: "
+        "with by: or within:), or typed P(observed | scenario).")
     claims: list[Claim] = Field(default_factory=list, description="Sources' claims, checked.")
     analogs: list[Analog] = Field(default_factory=list, description="Historical analogies.")
     recommendations: list[Recommendation] = Field(
@@ -792,7 +847,6 @@ _HELP: dict[str, str] = {
     "between": "The two uncertain quantities.", "rank": "Spearman's rank correlation.",
     "interests": "What the actor wants.",
     "direction": "positive or negative, for the actor in for_whom.",
-    "likelihood": "P(observed | scenario) for every scenario id.",
     "status": 'verified, plausible, unverified, disputed or "false" (quoted).',
     "value": "The claimed number, or a range such as \"10 to 20\".",
     "rows": "Dimension by dimension: the analog and now.",

@@ -7,6 +7,7 @@ changes. Upgrading a ``yubi: 2`` file changes nothing.
 
 from __future__ import annotations
 
+import ast
 import io
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,9 @@ class Upgrade:
 
     text: str
     rewrites: tuple[str, ...]
+    #: Lines naming what the analyst should look at but the upgrade does not rewrite (outputs
+    #: whose expression is a comparison: candidates for ``kind: event``).
+    suggestions: tuple[str, ...] = ()
 
     @property
     def changed(self) -> bool:
@@ -51,8 +55,9 @@ def upgrade_text(text: str, display: str = "<case>") -> Upgrade:
     tree = yaml.load(text)
     rewrites: list[str] = []
     version = tree.get("yubi", 1)
+    suggestions = tuple(_event_candidates(tree))
     if version == CURRENT_VERSION:
-        return Upgrade(text, ())
+        return Upgrade(text, (), suggestions)
     if "yubi" in tree:
         tree["yubi"] = CURRENT_VERSION
         rewrites.append(f"line {tree.lc.key('yubi')[0] + 1}: yubi: {version} → "
@@ -83,7 +88,45 @@ def upgrade_text(text: str, display: str = "<case>") -> Upgrade:
     except CaseError as error:  # a bug of the upgrade, not of the file: say so
         raise CaseError(f"the upgraded file does not validate ({error.message}); "
                         "the file is left as it was", Location(display)) from None
-    return Upgrade(upgraded, tuple(rewrites))
+    return Upgrade(upgraded, tuple(rewrites), suggestions)
+
+
+def _event_candidates(tree: CommentedMap) -> list[str]:
+    """Outputs without ``kind:`` whose expression is a comparison (or a test): 0 or 1 each
+    month, so probably events; flagged for the analyst, never rewritten silently."""
+    outputs = tree.get("outputs")
+    if not isinstance(outputs, CommentedMap):
+        return []
+    events = (tree.get("dynamics") or {}).get("events") or {}
+    found = []
+    for output_id, output in outputs.items():
+        if not isinstance(output, CommentedMap) or "kind" in output:
+            continue
+        expression = output.get("expr")
+        if expression is None and output_id not in events:
+            continue
+        if expression is not None and not _is_test(str(expression)):
+            continue
+        line = outputs.lc.key(output_id)[0] + 1
+        found.append(f"line {line}: output {output_id} is 0 or 1 each month "
+                     f"({'a test' if expression is not None else 'an event'}); consider "
+                     "kind: event, to report it as a probability (not rewritten)")
+    return found
+
+
+def _is_test(expression: str) -> bool:
+    """Whether an expression is a comparison, and/or/not, or ``where(test, 1, 0)``."""
+    try:
+        node = ast.parse(expression.strip(), mode="eval").body
+    except SyntaxError:
+        return False
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+            and node.func.id == "where" and len(node.args) == 3:
+        ends = [ast.literal_eval(arg) if isinstance(arg, ast.Constant) else None
+                for arg in node.args[1:]]
+        return sorted(map(str, ends)) == ["0", "1"]
+    return isinstance(node, ast.Compare | ast.BoolOp) or (
+        isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not))
 
 
 def _yaml() -> YAML:

@@ -49,6 +49,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
             "(median, 90% interval, threshold probabilities)."),
     "validate": ("core", "Check a case file; print what it holds, or one line saying where "
                  "it is wrong."),
+    "check": ("check", "Compare each indicator's typed likelihoods with the model's own, where "
+              "the model can express the indicator; list those that disagree."),
     "schema": ("core", "Print the case-file JSON Schema (for editors)."),
     "cases": ("core", "List the bundled cases."),
     "new": ("core", "Write a commented starter case to PATH."),
@@ -60,22 +62,22 @@ COMMANDS: dict[str, tuple[str, str]] = {
                     "tornado), with their sources."),
     "brief": ("brief", "Write the brief of a case: self-contained HTML (and PDF) in English "
               "or Korean."),
-    "update": ("store", "Scenario probabilities after each evidence item in date order "
+    "update": ("update", "Scenario probabilities after each evidence item in date order "
                "(sequential Bayes)."),
-    "ach": ("store", "ACH matrix: consistency ratings, Heuer's (weighted) inconsistency "
+    "ach": ("update", "ACH matrix: consistency ratings, Heuer's (weighted) inconsistency "
             "scores, diagnosticity, the items that would change the ranking, and the Bayesian "
             "posterior."),
-    "resolve": ("store", "Resolve a question; a value is compared with the question's "
+    "resolve": ("scores", "Resolve a question; a value is compared with the question's "
                 "threshold."),
-    "score": ("store", "Brier and log scores and calibration bins of each analyst, the model "
+    "score": ("scores", "Brier and log scores and calibration bins of each analyst, the model "
               "and the pools."),
-    "hindcast": ("store", "Score the case as of its own date (its priors, no later evidence) "
+    "hindcast": ("scores", "Score the case as of its own date (its priors, no later evidence) "
                  "on resolved questions."),
-    "export": ("store", "Export evidence, forecasts (with resolutions) or scores as CSV or "
+    "export": ("export", "Export evidence, forecasts (with resolutions) or scores as CSV or "
                "JSON."),
-    "db": ("store", "The store's database: upgrade its schema, check it."),
-    "evidence": ("store", "Evidence items: add, import, list, correct, retract."),
-    "forecast": ("store", "Forecasting questions and probabilities (model and analysts)."),
+    "db": ("db", "The store's database: upgrade its schema, check it."),
+    "evidence": ("evidence", "Evidence items: add, import, list, correct, retract."),
+    "forecast": ("forecast", "Forecasting questions and probabilities (model and analysts)."),
     "serve": ("web", "Serve the workbench (pages and REST API under /api/v1) on the store the "
               "CLI uses."),
     "user": ("web", "Accounts of the web workbench (roles: viewer, analyst, admin)."),

@@ -65,7 +65,8 @@ def run(
     ] = None,
     as_of: Annotated[
         str | None,
-        typer.Option("--as-of", help="Use scenario posteriors from evidence recorded by DATE."),
+        typer.Option("--as-of", metavar="DATE", help="Every output under the posterior given "
+                     "the evidence recorded by DATE (YYYY-MM-DD or today)."),
     ] = None,
     changes: Annotated[
         list[str] | None,
@@ -95,16 +96,21 @@ def run(
         check_scheduler(scheduler)
     settings = Settings(samples=samples, seed=seed, sampler=sampler)  # checked once, here
     compiled = workbench.open_case(case_ref(case))
-    if as_of is not None:
-        compiled = _with_posteriors(compiled, as_of)
     if changes:
         compiled = workbench.apply_changes(compiled, workbench.parse_changes(changes))
     show_progress = not as_json and samples * len(compiled.months) >= 4e6
+    if as_of is not None and workers:
+        console(stderr=True).print(f"note: a run under evidence (--as-of) uses {workers} "
+                                   "threads in this process, not Dask workers; the numbers "
+                                   "are the same for any number", highlight=False,
+                                   soft_wrap=True)
     with progress_bar(samples, enabled=show_progress) as tick:
         result = workbench.run(
             compiled, **settings.run_options(), workers=workers, scheduler=scheduler,
-            trajectories=trajectories, progress=tick,
+            trajectories=trajectories, progress=tick, as_of=as_of,
         )
+    if result.evidence is not None and result.evidence.warning:
+        console(stderr=True).print(result.evidence.warning, highlight=False, soft_wrap=True)
     if out is not None:
         result.write_table(out)
     if as_json:
@@ -120,7 +126,12 @@ def run(
 
 
 @app.command()
-def validate(case: CaseArgument = None) -> None:
+def validate(
+    case: CaseArgument = None,
+    deep: Annotated[bool, typer.Option(
+        "--deep", help="Also simulate the case and compare typed likelihoods with the model's "
+        "own (yubi check).")] = False,
+) -> None:
     """Check a case file; print what it holds, or one line saying where it is wrong."""
     compiled = load_case(case_ref(case))
     file = compiled.file
@@ -135,6 +146,10 @@ def validate(case: CaseArgument = None) -> None:
     )
     if missing_korean:
         terminal.print(f"note: {missing_korean} reader-facing texts have no Korean (ko) version")
+    if deep:
+        from yubi.cli.check import print_check
+
+        print_check(compiled)
 
 
 @app.command()
@@ -205,12 +220,3 @@ def _missing_korean(case: Case) -> int:
 
     visit(case.file)
     return missing
-
-
-def _with_posteriors(case: Case, as_of: str) -> Case:
-    try:
-        from yubi.store.evidence import posterior_case
-    except ImportError as error:
-        raise UsageError("--as-of needs the evidence store (yubi.store.evidence)") from error
-    return posterior_case(case, as_of)
-

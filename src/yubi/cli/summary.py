@@ -4,7 +4,8 @@ By default the key outputs (the brief's choice: the first continuous measure of 
 case's impacts, up to three) at a few months (the sixth, the first December a year or more in,
 the last); per scenario a row with the median, the 90 % interval and the probability of each
 threshold. ``--outputs`` and ``--months`` choose others; ``--all`` shows every output at every
-half-year. An output that only takes 0 and 1 (an event) is shown as a probability.
+half-year. An output declared ``kind: event`` (or one that only takes 0 and 1) is shown as a
+probability.
 """
 
 from __future__ import annotations
@@ -40,12 +41,18 @@ def print_summary(
     shown_months = chosen_months(case, months, everything)
     settings = result.settings
     terminal.print(f"[bold]{shown(case.file.title.en)}[/bold]", highlight=False)
-    terminal.print(f"as of {case.as_of}; {settings.samples:,} trajectories, seed "
+    evidence = result.evidence
+    when = (f"prior as of {case.as_of}, evidence to {evidence.as_of}" if evidence is not None
+            else f"as of {case.as_of}")
+    terminal.print(f"{when}; {settings.samples:,} trajectories, seed "
                    f"{settings.seed}, {settings.sampler} ({result.elapsed:.2f} s)",
                    highlight=False)
-    shares = result.scenario_share()
-    terminal.print("scenarios drawn: " + ", ".join(
-        f"{shown(s.id)} {shares[s.id]:.0%}" for s in case.scenarios), highlight=False)
+    if evidence is not None:
+        terminal.print(evidence.headline(), highlight=False)
+    else:
+        shares = result.scenario_share()
+        terminal.print("scenarios drawn: " + ", ".join(
+            f"{shown(s.id)} {shares[s.id]:.0%}" for s in case.scenarios), highlight=False)
     if case.changes:
         terminal.print("what-if: " + ", ".join(f"{c.key}={c.value}" for c in case.changes),
                        markup=False, highlight=False)
@@ -60,16 +67,17 @@ def print_summary(
 
 
 def binary_outputs(result: SimulationResult) -> frozenset[str]:
-    """Dimensionless outputs whose overall quantiles are all 0 or 1 (events, flags).
+    """Outputs declared ``kind: event``, and dimensionless outputs whose overall quantiles are
+    all 0 or 1 (flags of a ``yubi: 1`` case that does not declare them).
 
     Only the overall series is read: a scenario drawn by few trajectories has interpolated
     quantiles (0.6 between a 0 and a 1) although each trajectory is 0 or 1.
     """
     import numpy as np
 
-    found = set()
+    found = {output.id for output in result.case.outputs if output.event}
     for output in result.case.outputs:
-        if output.unit_text.strip() not in ("", "1"):
+        if output.event or output.unit_text.strip() not in ("", "1"):
             continue
         values = np.concatenate([result.statistic(output.id, q)
                                  for q in ("p05", "p25", "p50", "p75", "p95")])

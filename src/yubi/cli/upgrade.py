@@ -42,6 +42,8 @@ def upgrade(
     result = upgrade_text(text, str(path))
     for line in result.rewrites:
         print(f"{path}: {line}")
+    for line in result.suggestions:
+        print(f"{path}: {line}", file=sys.stderr)
     if check:
         if result.changed:
             print(f"{path}: an upgrade to yubi: {CURRENT_VERSION} is due "

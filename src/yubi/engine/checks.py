@@ -19,7 +19,7 @@ from yubi.case.expressions import SIZE_KEY
 from yubi.case.model import ACTIVE_KEY, SCENARIO_KEY, Case, EventSpec
 from yubi.errors import CaseError, Location, YubiInputError
 
-__all__ = ["LARGEST_OUTPUT", "check_hazard", "check_outputs"]
+__all__ = ["LARGEST_OUTPUT", "check_events", "check_hazard", "check_outputs"]
 
 #: Outputs larger than this are overflow, not analysis: their squares (for the standard
 #: deviation) would be infinite.
@@ -68,6 +68,31 @@ def check_outputs(case: Case, outputs: NDArray[np.float64], month: int,
             if case.file.outputs[output.id].expr:
                 where.append("expr")
             raise _error(case, output.id, where, outputs[index], int(np.argmax(bad)), label, env)
+
+
+def check_events(case: Case, outputs: NDArray[np.float64], month: int,
+                 scenario: NDArray[np.int64]) -> None:
+    """Raise :class:`CaseError` unless every ``kind: event`` output is 0 or 1 this month.
+
+    ``outputs`` is (outputs × trajectories) in declared units, ``scenario`` each trajectory's
+    scenario index. One comparison per event output while all is well.
+    """
+    for index, output in enumerate(case.outputs):
+        if not output.event:
+            continue
+        values = outputs[index]
+        bad = ~((values == 0.0) | (values == 1.0))
+        if not bool(bad.any()):
+            continue
+        row = int(np.argmax(bad))
+        where: list[str | int] = ["outputs", output.id]
+        if case.file.outputs[output.id].expr:
+            where.append("expr")
+        raise CaseError(
+            f"an event output is 0 or 1 each month, but this one is {float(values[row]):g} in "
+            f"month {case.months[month]}, scenario {case.scenarios[int(scenario[row])].id}; "
+            'write a condition (e.g. "killed >= 1") or declare kind: quantity',
+            _locate(case, where), output.id)
 
 
 def _suspects(case: Case, env: Mapping[str, Any]

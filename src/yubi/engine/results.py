@@ -120,8 +120,11 @@ class SimulationResult:
 
     def _output_document(self, index: int) -> dict[str, Any]:
         output = self.case.outputs[index]
+        # "kind" appears only for events, so a case without them gives the JSON it gave.
+        kind = {"kind": "event"} if output.event else {}
         return {
             "id": output.id,
+            **kind,
             "label": output.label.en,
             "labels": _labels(output.label),
             "unit": output.unit_text,
@@ -137,6 +140,11 @@ class SimulationResult:
 
     def _rows(self, output_index: int, slot: int) -> list[dict[str, Any]]:
         summary = self.summary
+        if self.case.outputs[output_index].event:
+            # 0 or 1 each month: the mean is the probability that it has happened.
+            p = summary.mean[:, output_index, slot].tolist()
+            return [{"month": month, "p": _clean(p[month_index])}
+                    for month_index, month in enumerate(self.case.months)]
         thresholds = [(k, t) for k, (o, t) in enumerate(self._thresholds()) if o == output_index]
         # Columns as Python floats first: indexing NumPy scalars one by one is ~5x slower.
         mean = summary.mean[:, output_index, slot].tolist()

@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from yubi.case.expressions import RNG_KEY, SIZE_KEY
 from yubi.case.model import ACTIVE_KEY, SCENARIO_KEY, Case, Definition, Variable
-from yubi.engine.checks import check_hazard, check_outputs
+from yubi.engine.checks import check_events, check_hazard, check_outputs
 from yubi.errors import CaseError
 
 __all__ = [
@@ -92,6 +92,8 @@ def run_chunk(
         the trajectories and makes ``on_half(month, outputs, half)`` for its ``half`` (0 or
         1) instead of ``on_month``. Without a kernel, ``on_month`` is called as usual.
     """
+    if any(output.event for output in case.outputs):
+        on_month = _checking_events(case, layout, on_month)
     trajectories = Trajectories(case, design[layout.order], layout, rng)
     if compiled:
         from yubi.engine.compiled import KernelCheckError, kernel_for, run_compiled
@@ -106,6 +108,16 @@ def run_chunk(
                 _explain(case, design, layout, rng, failed.month)
             return
     trajectories.run(on_month)
+
+
+def _checking_events(case: Case, layout: ChunkLayout, on_month: MonthCallback) -> MonthCallback:
+    """``on_month`` after checking that ``kind: event`` outputs are 0 or 1 (either path)."""
+
+    def checked(month: int, outputs: FloatArray) -> None:
+        check_events(case, outputs, month, layout.scenario)
+        on_month(month, outputs)
+
+    return checked
 
 
 def _explain(case: Case, design: FloatArray, layout: ChunkLayout, rng: np.random.Generator,

@@ -63,6 +63,10 @@ def result_html(result: SimulationResult, month: int = -1) -> str:
     for output in case.outputs[:TABLE_OUTPUTS]:
         cells = []
         for scenario_id, _ in slots:
+            if output.event:  # 0/1 each month: the probability that it has happened
+                p = float(result.statistic(output.id, "mean", scenario_id)[month])
+                cells.append(f"<td style='text-align:right'>{p:.0%}</td>")
+                continue
             p05, p50, p95 = (result.statistic(output.id, name, scenario_id)[month]
                              for name in ("p05", "p50", "p95"))
             cells.append(f"<td style='text-align:right'>{short_number(p50)} "

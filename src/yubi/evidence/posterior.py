@@ -35,6 +35,7 @@ __all__ = [
     "BranchPosterior",
     "EvidenceStep",
     "PosteriorSummary",
+    "branch_members",
     "branch_posteriors",
     "effective_sample_size",
     "ess_warning",
@@ -95,13 +96,13 @@ def branch_posteriors(case: Case, scenario_weight: FloatArray) -> list[BranchPos
     """
     prior = case.priors / case.priors.sum()
     answer = []
-    for branch_id, dimension, members in _branches(case):
+    for branch_id, dimension, members in branch_members(case):
         answer.append(BranchPosterior(branch_id, dimension, float(prior[members].sum()),
                                       float(np.asarray(scenario_weight)[members].sum())))
     return answer
 
 
-def _branches(case: Case) -> list[tuple[str, str, list[int]]]:
+def branch_members(case: Case) -> list[tuple[str, str, list[int]]]:
     """(branch id, dimension id, indices of the scenarios that take it)."""
     branches = getattr(case, "branches", None)
     if branches and getattr(case, "crossed", False):
@@ -119,7 +120,9 @@ class PosteriorSummary:
     as_of
         The knowledge date of the evidence.
     items
-        Ids of the items used, in date order; ``counted`` says which count (groups once).
+        Ids of the items used, in date order; ``kinds`` says how each reads the trajectories
+        (``observation``, ``condition``, ``scenario``) and ``counted`` which count (groups
+        once).
     ignored
         Items the model could not read, with why.
     branches
@@ -132,6 +135,7 @@ class PosteriorSummary:
 
     as_of: dt.date | None
     items: tuple[str, ...]
+    kinds: tuple[str, ...]
     counted: tuple[bool, ...]
     ignored: tuple[tuple[str, str], ...]
     branches: tuple[BranchPosterior, ...]
@@ -142,6 +146,17 @@ class PosteriorSummary:
     def warning(self) -> str | None:
         return ess_warning(self.effective_sample_size, self.samples)
 
+    def headline(self) -> str:
+        """Two lines for ``yubi run``: the evidence used and prior → posterior per branch."""
+        counted = sum(self.counted)
+        items = "1 evidence item" if len(self.items) == 1 else f"{len(self.items)} evidence items"
+        used = (f"{items} ({counted} counted: one per group)" if self.items
+                else "no evidence item the model can read")
+        ignored = f", {len(self.ignored)} left out" if self.ignored else ""
+        return (f"{used}{ignored}; effective sample size {self.effective_sample_size:,.0f} of "
+                f"{self.samples:,}\nscenarios, prior → posterior: " + ", ".join(
+                    f"{b.id} {b.prior:.0%} → {b.posterior:.0%}" for b in self.branches))
+
     def posterior(self, branch_id: str) -> float:
         return next(b.posterior for b in self.branches if b.id == branch_id)
 
@@ -151,8 +166,8 @@ class PosteriorSummary:
             "evidence_as_of": None if self.as_of is None else self.as_of.isoformat(),
             "effective_sample_size": round(self.effective_sample_size, 3),
             "evidence_items": [
-                {"id": item, "counted": counted}
-                for item, counted in zip(self.items, self.counted, strict=True)
+                {"id": item, "kind": kind, "counted": counted}
+                for item, kind, counted in zip(self.items, self.kinds, self.counted, strict=True)
             ],
             "evidence_ignored": [{"id": item, "why": why} for item, why in self.ignored],
         }
@@ -160,7 +175,7 @@ class PosteriorSummary:
     def branch_document(self, branch_id: str) -> dict[str, float]:
         """``{"prior", "posterior"}`` of one branch, for its entry in the JSON."""
         branch = next(b for b in self.branches if b.id == branch_id)
-        return {"prior": branch.prior, "posterior": round(branch.posterior, 12)}
+        return {"prior": round(branch.prior, 12), "posterior": round(branch.posterior, 12)}
 
 
 def posterior_run(
@@ -181,7 +196,8 @@ def posterior_run(
                                     progress=progress)
     summary = PosteriorSummary(
         as_of=as_of, items=tuple(t.item_id for t in evidence.terms),
-        counted=evidence.counted, ignored=evidence.ignored,
+        kinds=tuple(t.kind for t in evidence.terms), counted=evidence.counted,
+        ignored=evidence.ignored,
         branches=tuple(branch_posteriors(case, run.scenario_weight)),
         effective_sample_size=run.effective_sample_size, samples=run.samples,
     )

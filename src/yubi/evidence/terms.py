@@ -41,8 +41,12 @@ if TYPE_CHECKING:
 __all__ = [
     "Evidence",
     "Term",
+    "case_indicators",
+    "condition_names",
+    "condition_terms",
     "counted_items",
     "evidence_terms",
+    "indicator_window",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -232,15 +236,27 @@ def _observation(case: Case, item: Any, output_id: str, common: dict[str, Any]) 
                 error=item.error_range(), **common)
 
 
+def condition_terms(case: Case) -> tuple[Term, ...]:
+    """One untempered term per indicator with a condition (named by the indicator's id):
+    its log-weight is 0 where the condition held in its window, −inf where it did not."""
+    terms = []
+    for indicator in case_indicators(case):
+        if _condition(indicator) is not None:
+            common = {"item_id": indicator.id, "group": None, "weight": 1.0,
+                      "rank": (-1.0, "", indicator.id)}
+            terms.append(_condition_term(case, indicator, common))
+    return tuple(terms)
+
+
 def _indicator(case: Case, indicator_id: str) -> Any:
-    for indicator in _indicators(case):
+    for indicator in case_indicators(case):
         if indicator.id == indicator_id:
             return indicator
     raise CaseError(f"evidence names indicator {indicator_id!r}, which case {case.id} does "
                     "not have")
 
 
-def _indicators(case: Case) -> Sequence[Any]:
+def case_indicators(case: Case) -> Sequence[Any]:
     """The compiled indicators (with conditions) where the case has them."""
     compiled = getattr(case, "indicators", None)
     return list(compiled) if compiled is not None else list(case.file.indicators)

@@ -84,6 +84,9 @@ def item_likelihood(item: EvidenceItem, case: Case) -> tuple[Array, str]:
     if item.indicator is not None:
         for indicator in case.file.indicators:
             if indicator.id == item.indicator:
+                if indicator.likelihood is None:
+                    raise CaseError(f"indicator {indicator.id} is a condition on the simulation "
+                                    "(when:); its likelihoods come from a run, not the file")
                 missing = [s for s in scenario_ids if s not in indicator.likelihood]
                 if missing:
                     raise CaseError(f"indicator {indicator.id} gives no likelihood for "

@@ -197,6 +197,10 @@ def scenario_table(result: SimulationResult, outputs: Sequence[str], month: str,
         row = []
         for output_id in outputs:
             unit = case.output(output_id).unit_text
+            if case.output(output_id).event:  # 0/1: the probability that it has happened
+                p = float(result.statistic(output_id, "mean", scenario)[index])
+                row.append({"median": formatter.percent(p), "range": ""})
+                continue
             values = {q: float(result.statistic(output_id, q, scenario)[index])
                       for q in ("p05", "p50", "p95")}
             row.append({"median": formatter.amount(values["p50"], unit),
@@ -252,7 +256,7 @@ def case_detail(case: Case, formatter: Formatter, language: str) -> dict[str, An
                   "description": local(s.description, language)}
                  for k, s in enumerate(file.scenarios)]
     indicators = [{"id": i.id, "label": local(i.label, language),
-                   "likelihood": [formatter.percent(i.likelihood.get(s.id, math.nan))
+                   "likelihood": [formatter.percent((i.likelihood or {}).get(s.id, math.nan))
                                   for s in file.scenarios],
                    "sources": _sources(case, i.source)} for i in file.indicators]
     claims = [{"id": c.id, "text": local(c.text, language), "status": c.status,
