@@ -94,6 +94,8 @@ def run_chunk(
     """
     if any(output.event for output in case.outputs):
         on_month = _checking_events(case, layout, on_month)
+        if on_half is not None:
+            on_half = _checking_events_in_half(case, layout, on_half)
     trajectories = Trajectories(case, design[layout.order], layout, rng)
     if compiled:
         from yubi.engine.compiled import KernelCheckError, kernel_for, run_compiled
@@ -116,6 +118,18 @@ def _checking_events(case: Case, layout: ChunkLayout, on_month: MonthCallback) -
     def checked(month: int, outputs: FloatArray) -> None:
         check_events(case, outputs, month, layout.scenario)
         on_month(month, outputs)
+
+    return checked
+
+
+def _checking_events_in_half(case: Case, layout: ChunkLayout,
+                             on_half: HalfCallback) -> HalfCallback:
+    """``on_half`` after the same check, made once a month (by half 0)."""
+
+    def checked(month: int, outputs: FloatArray, half: int) -> None:
+        if half == 0:
+            check_events(case, outputs, month, layout.scenario)
+        on_half(month, outputs, half)
 
     return checked
 
