@@ -29,7 +29,7 @@ from yubi.cli.storeopts import (
     stored_items,
 )
 from yubi.evidence import ach as ach_analysis
-from yubi.evidence.updating import EvidenceUpdate, update_case
+from yubi.evidence.updating import SKIPPED_NOTE, EvidenceUpdate, update_case
 from yubi.store import export as exporting
 from yubi.store.database import (
     open_engine,
@@ -98,6 +98,10 @@ def _print_update(result: EvidenceUpdate, ess: dict[str, float], samples: int) -
     for group, members in groups.items():
         terminal.print(f"note: {len(members)} items in group {shown(repr(group))} report one "
                        f"fact and were counted once (≡): {shown(', '.join(members))}")
+    if result.skipped:
+        terminal.print(f"note: {len(result.skipped)} observation(s) skipped here "
+                       f"({shown(', '.join(item.item_id for item in result.skipped))}): "
+                       f"{SKIPPED_NOTE}")
 
 
 @app.command()
