@@ -373,15 +373,6 @@ def test_truncation_needs_mass_and_order() -> None:
         marginal_from_spec(normal, (2, 1))
 
 
-def test_describe() -> None:
-    marginal = marginal_from_spec(
-        schema.Pert(type="pert", low=10000, mode=12000, high=13000), (None, 12500)
-    )
-    assert (
-        marginal.describe() == "pert(low=10000, mode=12000, high=13000) truncated to [None, 12500]"
-    )
-
-
 @pytest.mark.parametrize("confidence", [0.9, 0.8, 0.5, 0.95])
 def test_range_z_values_are_scipys_to_the_last_bit(confidence: float) -> None:
     """The constants that spare `yubi validate` a SciPy import give the same ranges."""

@@ -122,14 +122,6 @@ class Marginal:
             mass = self._cache["mass"] = (low, high)
         return mass
 
-    def describe(self) -> str:
-        """A short human description, e.g. ``pert(10000, 12000, 13000)``."""
-        arguments = ", ".join(f"{k}={_short(v)}" for k, v in self.parameters.items())
-        text = f"{self.kind}({arguments})"
-        if self.lower is not None or self.upper is not None:
-            text += f" truncated to [{_short(self.lower)}, {_short(self.upper)}]"
-        return text
-
     def _untruncated_ppf(self, u: FloatArray) -> FloatArray:
         if self._discrete_support is not None:
             support, cumulative = self._discrete_support
