@@ -19,9 +19,10 @@ from yubi.brief.analyses import (
     default_key_month,
     default_key_outputs,
 )
-from yubi.brief.build import draw_outlook, draw_tornadoes
+from yubi.brief.drivers import draw_tornadoes
 from yubi.brief.formatting import Formatter
 from yubi.brief.i18n import extract_messages, load_translations
+from yubi.brief.outlook import draw_outlook
 from yubi.case.model import Case
 from yubi.errors import UsageError
 
@@ -289,3 +290,14 @@ def test_failures_in_the_forked_process_come_back(starter_analyses: Analyses) ->
         _Alongside(_bad_input, starter_analyses, "run").result()
     with pytest.raises(RuntimeError, match="KeyError"):
         _Alongside(_bug, starter_analyses, "run").result()
+
+
+def test_an_event_is_a_probability_even_where_a_quantile_sits_on_its_jump() -> None:
+    # In this run one scenario's 25th percentile of "new sanctions" interpolates to 0.75 (its
+    # P(1) is 75 % that month); the output is still an event, never "a median of 1".
+    from yubi.case import load_case
+    from yubi.engine import simulate
+
+    result = simulate(load_case(), 3000, seed=3)
+    assert {"sanctions_tightened", "reparations_exposure"} <= binary_outputs(result)
+    assert not {"killed", "revenue_krw", "payment_vs_china_trade"} & binary_outputs(result)

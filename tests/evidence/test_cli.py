@@ -92,3 +92,57 @@ def test_run_as_of_refuses_a_scheduler(store: str, capsys: pytest.CaptureFixture
                          "--scheduler", "tcp://127.0.0.1:1")
     assert code == 2 and out == ""
     assert "--scheduler" in err and "Traceback" not in err
+
+
+def with_typed(tmp_path: Path, typed: str) -> Path:
+    """A copy of the synthetic case whose condition indicator also types likelihoods."""
+    text = SYNTHETIC.read_text(encoding="utf-8").replace(
+        '    within: ["2025-01", "2025-03"]',
+        f'    within: ["2025-01", "2025-03"]\n    likelihood: {typed}\n'
+        '    assumption: "Synthetic: typed to compare with the model."')
+    path = tmp_path / "typed.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_check_reports_a_typed_likelihood_the_model_contradicts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    from yubi.case import load_case
+    from yubi.evidence.check import check_likelihoods
+
+    model = {row.branch: row.model for row in check_likelihoods(load_case(SYNTHETIC), 4000)
+             if row.indicator == "first_busy_quarter"}
+    agreeing = with_typed(tmp_path, "{" + ", ".join(f"{b}: {max(p, 0.01):.3f}"
+                                                    for b, p in model.items()) + "}")
+    code, out, _ = cli(capsys, "check", str(agreeing), "-n", "4000")
+    assert code == 0 and "no disagreement between typed likelihoods and the model" in out
+    contradicted = with_typed(tmp_path, f"{{steady: 0.5, surge: {model['surge']:.3f}}}")
+    code, out, _ = cli(capsys, "check", str(contradicted), "-n", "4000", "--json")
+    document = json.loads(out)
+    assert code == 0 and document["disagreements"] == 1
+    wrong = [row for row in document["rows"] if row["disagrees"]]
+    assert [(r["indicator"], r["branch"], r["typed"]) for r in wrong] == [
+        ("first_busy_quarter", "steady", 0.5)]
+    code, out, _ = cli(capsys, "validate", str(contradicted), "--deep")
+    assert code == 0 and out.startswith("ok:") and "1 disagreements" in out
+    assert "first_busy_quarter" in out
+
+
+def test_check_without_typed_values_says_no_disagreement(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = cli(capsys, "check", str(SYNTHETIC), "-n", "1000")
+    assert code == 0 and "first_busy_quarter" in out and "no disagreement" in out
+
+
+def test_update_reports_the_effective_sample_size_after_each_item(
+    store: str, capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = cli(capsys, "update", str(SYNTHETIC), "--json", "-n", "4000")
+    document = json.loads(out)
+    # Weights 0.2 (steady) and 0.7 (surge), half each: ESS = N · 0.45² / 0.265 ≈ 0.76 N.
+    assert code == 0 and document["samples"] == 4000
+    assert document["steps"][0]["effective_sample_size"] == pytest.approx(0.764 * 4000, rel=0.03)
+    code, out, _ = cli(capsys, "update", str(SYNTHETIC), "-n", "4000")
+    assert code == 0 and "ESS" in out and "4,000" in out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -112,3 +114,56 @@ def test_systematic_resampling_picks_each_in_proportion(
     assert picked.size == count and np.all(np.diff(picked) >= 0)
     assert np.all(times >= np.floor(expected - 1e-9)) and np.all(times <= np.ceil(expected + 1e-9))
     assert np.all(times[np.array(weights) == 0] == 0)
+
+
+def test_steps_end_at_the_runs_posterior_and_say_the_ess(synthetic: Case) -> None:
+    from yubi.engine.run import RunSettings
+    from yubi.evidence.posterior import posterior_run, sequential_steps
+
+    day = [dt.date(2025, 4, d) for d in (1, 2, 3, 4)]
+    items = [observation("march", "total", "2025-03", 200.0, observed_on=day[0]),
+             Item("typed", likelihood={"steady": 0.3, "surge": 0.6}, observed_on=day[1]),
+             observation("march-again", "total", "2025-03", 150.0, group_id="g",
+                         reliability="C", credibility=3, observed_on=day[2]),
+             observation("march-best", "total", "2025-03", 210.0, group_id="g",
+                         observed_on=day[3])]
+    evidence = evidence_terms(synthetic, items)
+    settings = RunSettings(2000, 4)
+    steps = sequential_steps(synthetic, settings, evidence)
+    result = posterior_run(synthetic, settings, evidence)
+    assert [s.item_id for s in steps] == ["march", "typed", "march-again", "march-best"]
+    assert [s.counted for s in steps] == [True, True, True, True]
+    assert evidence.counted == (True, True, False, True)  # the group by its best report
+    last = {b.id: b.posterior for b in steps[-1].branches}
+    assert last == pytest.approx({b.id: b.posterior for b in result.evidence.branches},
+                                 rel=1e-9)
+    assert steps[-1].effective_sample_size == pytest.approx(
+        result.evidence.effective_sample_size, rel=1e-9)
+    assert steps[0].effective_sample_size < 2000
+
+
+def held_in_first_quarter(paths: Paths) -> NDArray[np.bool_]:
+    """Whether "arrivals > 100 in a month of 2025-01..03" held, from the raw trajectories."""
+    return np.asarray((paths.values[:3, 1] > 100).any(axis=0))
+
+
+def test_reweighting_with_a_condition_equals_filtering(
+    synthetic: Case, synthetic_paths: Paths,
+) -> None:
+    item = Item("busy", indicator="first_busy_quarter")  # A1: counts fully
+    weights = weights_of(evidence_terms(synthetic, [item]), synthetic_paths)
+    held = held_in_first_quarter(synthetic_paths)
+    np.testing.assert_allclose(weights, held / held.sum(), rtol=1e-12)
+
+
+@given(grade=GRADES)
+@settings(max_examples=10)
+def test_a_graded_condition_mixes_with_no_information(
+    synthetic: Case, synthetic_paths: Paths, grade: tuple[str, int],
+) -> None:
+    item = Item("busy", indicator="first_busy_quarter", reliability=grade[0],
+                credibility=grade[1])
+    weights = weights_of(evidence_terms(synthetic, [item]), synthetic_paths)
+    w = evidence_weight(*grade)
+    likelihood = np.where(held_in_first_quarter(synthetic_paths), 1.0, 1.0 - w)
+    np.testing.assert_allclose(weights, likelihood / likelihood.sum(), rtol=1e-12)

@@ -95,6 +95,9 @@ class Analyses:
     timings: Timings
     #: What ``alongside`` (see :func:`run_analyses`) returned, e.g. charts drawn per language.
     alongside: Any = None
+    #: The run reweighted by the store's evidence (``settings.as_of``), its ``evidence`` the
+    #: prior and posterior per branch and the effective sample size; ``None`` without.
+    posterior: SimulationResult | None = None
 
     @property
     def month_index(self) -> int:
@@ -109,8 +112,21 @@ def default_key_month(case: Case) -> str:
     return case.months[-1]
 
 
+#: A 0/1 output's interpolated quantiles fall between 0 and 1 only where a quantile sits on
+#: the jump (P(1) ≈ 1 − q); more fractional values than this share mean a real quantity.
+FRACTIONAL_SHARE = 0.02
+
+
 def binary_outputs(result: SimulationResult) -> frozenset[str]:
-    """Outputs that only take the values 0 and 1 (events, flags): their mean is a probability."""
+    """The events: outputs that are 0 or 1 each month, reported as probabilities.
+
+    The case's ``kind: event`` outputs when it declares any; otherwise (a ``yubi: 1`` file)
+    the outputs whose quantiles, in every month and scenario, are 0 or 1 but for the few
+    that interpolation puts on the jump (at most :data:`FRACTIONAL_SHARE` of them).
+    """
+    declared = frozenset(o.id for o in result.case.outputs if o.event)
+    if declared:
+        return declared
     found = set()
     scenarios = ["all", *(s.id for s in result.case.scenarios)]
     for output in result.case.outputs:
@@ -119,7 +135,9 @@ def binary_outputs(result: SimulationResult) -> frozenset[str]:
             for scenario in scenarios for statistic in ("p05", "p25", "p50", "p75", "p95")
         ])
         values = values[np.isfinite(values)]
-        if values.size and np.all((values == 0) | (values == 1)):
+        whole = (values == 0) | (values == 1)
+        if (values.size and np.all((values >= 0) & (values <= 1)) and whole.any()
+                and np.mean(~whole) <= FRACTIONAL_SHARE):
             found.add(output.id)
     return frozenset(found)
 
@@ -171,20 +189,24 @@ def run_analyses(
         afterwards.
     """
     timings = timings or Timings()
-    if settings.as_of is not None:
-        case = _weighed_by_evidence(case, settings)
     month = settings.month or default_key_month(case)
     case.month_index(month)  # raises a CaseError naming the horizon when outside it
     with timings.step("simulate"):
         follow = timings.listener.trajectories(settings.samples) if timings.listener else None
         result = simulate(case, settings.samples, seed=settings.seed,
                           sampler=settings.sampler, progress=follow)
+    posterior = None
+    if settings.as_of is not None:
+        with timings.step("simulate under the evidence"):
+            follow = (timings.listener.trajectories(settings.samples) if timings.listener
+                      else None)
+            posterior = _under_evidence(case, settings, follow)
     binary = binary_outputs(result)
     key_outputs = settings.key_outputs or default_key_outputs(case, binary)
     for output in key_outputs:
         case.output(output)  # raises a CaseError listing the outputs when unknown
     analyses = Analyses(case, settings, result, month, tuple(key_outputs), binary, {}, {},
-                        timings)
+                        timings, posterior=posterior)
     sides: dict[str, _Alongside] = {}
     if alongside is not None:
         sides["run"] = _Alongside(alongside, analyses, "run")
@@ -211,12 +233,14 @@ def run_analyses(
     return replace(analyses, sobol=sobol, tornado=tornadoes, alongside=extra)
 
 
-def _weighed_by_evidence(case: Case, settings: Settings) -> Case:
-    """The case with the scenario probabilities the store's evidence gives on ``as_of``."""
-    from yubi.store.evidence import posterior_case
+def _under_evidence(case: Case, settings: Settings,
+                    progress: Callable[[int], None] | None) -> SimulationResult:
+    """The run of ``case`` reweighted by the evidence the store holds on ``settings.as_of``
+    (its ``evidence``: prior and posterior per branch, effective sample size)."""
+    from yubi import app
 
-    assert settings.as_of is not None
-    return posterior_case(case, settings.as_of.isoformat(), settings.store)
+    return app.run(case, **settings.run_options(), progress=progress, as_of=settings.as_of,
+                   store=settings.store)
 
 
 class _Alongside:

@@ -389,6 +389,14 @@ class Formatter:
             value=format_decimal(share, format=digits, locale=self.locale)
         )
 
+    def signed(self, value: float | None) -> str:
+        """``+0.57``, ``−0.02``, ``0.00``: a correlation with its sign and two decimals."""
+        if value is None or not math.isfinite(value):
+            return "—"
+        rounded = round(value, 2)
+        text = format_decimal(abs(rounded), format="0.00", locale=self.locale)
+        return ("+" if rounded > 0 else "−" if rounded < 0 else "") + text
+
     # -- dates -----------------------------------------------------------------------------
     def month(self, label: str) -> str:
         """``2025-06`` → ``Jun 2025`` / ``2025년 6월``."""
@@ -409,6 +417,10 @@ class Formatter:
     # -- messages --------------------------------------------------------------------------
     def gettext(self, message: str) -> str:
         return self.translator.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, count: int) -> str:
+        """The singular or plural message for ``count`` (``{count}`` filled by the caller)."""
+        return self.translator.ngettext(singular, plural, count)
 
 
 def _fill(template: str, text: str) -> str:

@@ -11,9 +11,11 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from yubi.app.settings import Settings
 from yubi.brief.analyses import Analyses, Timings, run_analyses
-from yubi.brief.build import Brief, build_brief, draw_outlook, draw_tornadoes
+from yubi.brief.build import Brief, build_brief
+from yubi.brief.drivers import draw_tornadoes
 from yubi.brief.formatting import Formatter
 from yubi.brief.i18n import load_translations
+from yubi.brief.outlook import draw_outlook
 from yubi.brief.pdf import (
     HARFBUZZ_PACKAGE,
     Typesetter,

@@ -10,8 +10,6 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from yubi.errors import Location
 
 if TYPE_CHECKING:
@@ -61,8 +59,7 @@ def _late_starts(case: Case, warn: Any) -> None:
                  f"{months - 1} ({case.months[-1]}): the scenario never takes effect",
                  path, scenario.id)
         elif spec.start_marginal is not None:
-            late = float(np.mean(spec.start_marginal.ppf(np.linspace(0.0005, 0.9995, 1000))
-                                 >= months))
+            late = spec.start_marginal.probability_at_least(months)
             if late >= LATE_START_PROBABILITY:
                 warn(f"its start falls after the horizon's last month {months - 1} "
                      f"({case.months[-1]}) in about {late:.0%} of trajectories, where the "

@@ -92,7 +92,8 @@ def brief(
 
         steps = Timings()
         steps.steps.append(("start-up (imports, CPU)", time.process_time()))
-        count = 3 + bool(sobol_samples) + bool(tornado_samples) + 2 * len(languages) + pdf
+        count = (3 + bool(sobol_samples) + bool(tornado_samples) + 2 * len(languages) + pdf
+                 + (settings.as_of is not None))
         with step_bar(count) as bar:
             steps.listener = bar
             with steps.step("load case"):

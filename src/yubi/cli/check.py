@@ -69,6 +69,11 @@ def print_check(case: Case, samples: int = 10_000, seed: int = 0) -> int:
     terminal.print(table)
     wrong = [row for row in rows if row.disagrees]
     rule = f"|typed − model| > {TOLERANCE:.2f} + {STANDARD_ERRORS:g} s.e., {samples:,} samples"
+    if all(row.typed is None for row in rows):
+        terminal.print("no disagreement: no indicator with a condition also types its "
+                       "likelihoods; the model's own (above) are the ones updating uses",
+                       highlight=False)
+        return 0
     if not wrong:
         terminal.print(f"no disagreement between typed likelihoods and the model ({rule})",
                        highlight=False)

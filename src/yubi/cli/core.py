@@ -94,7 +94,8 @@ def run(
         check_output_file(trajectories, "--trajectories", (".parquet",))
     if scheduler is not None:
         check_scheduler(scheduler)
-    settings = Settings(samples=samples, seed=seed, sampler=sampler)  # checked once, here
+    # Checked once, here: --as-of's date too (``today`` resolved once).
+    settings = Settings(samples=samples, seed=seed, sampler=sampler, as_of=as_of)
     compiled = workbench.open_case(case_ref(case))
     if changes:
         compiled = workbench.apply_changes(compiled, workbench.parse_changes(changes))
@@ -107,7 +108,7 @@ def run(
     with progress_bar(samples, enabled=show_progress) as tick:
         result = workbench.run(
             compiled, **settings.run_options(), workers=workers, scheduler=scheduler,
-            trajectories=trajectories, progress=tick, as_of=as_of,
+            trajectories=trajectories, progress=tick, as_of=settings.as_of,
         )
     if result.evidence is not None and result.evidence.warning:
         console(stderr=True).print(result.evidence.warning, highlight=False, soft_wrap=True)

@@ -64,6 +64,8 @@ class WeightedChunk:
         Weight beyond each threshold, shape (months, thresholds, scenarios).
     integer
         Whether each output took only whole-number values, shape (outputs,).
+    positive
+        Whether every trajectory of each scenario has positive weight, shape (scenarios,).
     buckets, bucket_weight
         Per (month, scenario): sorted keys ``output * BUCKETS + bucket`` and their weights.
     """
@@ -78,6 +80,7 @@ class WeightedChunk:
     maximum: FloatArray
     exceed: FloatArray
     integer: NDArray[np.bool_]
+    positive: NDArray[np.bool_]
     buckets: list[list[IntArray]]
     bucket_weight: list[list[FloatArray]]
 
@@ -99,6 +102,7 @@ class WeightedChunk:
             maximum=np.full(shape, -np.inf),
             exceed=np.zeros((months, thresholds, scenarios)),
             integer=np.ones(outputs, dtype=bool),
+            positive=np.array([bool(np.all(weights[a:b] > 0)) for a, b in bounds]),
             buckets=[[np.zeros(0, np.int64)] * scenarios for _ in range(months)],
             bucket_weight=[[np.zeros(0)] * scenarios for _ in range(months)],
         )
@@ -125,29 +129,33 @@ def summarize_weighted_month(
     """
     outputs = block.shape[0]
     chunk.integer &= np.all(block == np.floor(block), axis=1)
+    # One bucket pass and one weighted count for all scenarios: key (scenario, output, bucket).
+    offsets = np.arange(outputs, dtype=np.int64)[:, None] * BUCKETS
+    keys = bucket_index(block) + offsets
+    for scenario, (start, stop) in enumerate(bounds):
+        keys[:, start:stop] += scenario * outputs * BUCKETS
+    dense = np.bincount(keys.ravel(), weights=np.tile(weights, outputs),
+                        minlength=len(bounds) * outputs * BUCKETS)
+    used = np.flatnonzero(dense)
+    edges = np.searchsorted(used, np.arange(len(bounds) + 1) * outputs * BUCKETS)
     for scenario, (start, stop) in enumerate(bounds):
         total = chunk.weight[scenario]
         if total <= 0:
             continue
         values, w = block[:, start:stop], weights[start:stop]
         mean = values @ w / total
-        deviation = values - mean[:, None]
         chunk.mean[month, :, scenario] = mean
-        chunk.m2[month, :, scenario] = np.square(deviation) @ w
-        live = values[:, w > 0]
+        chunk.m2[month, :, scenario] = np.square(values - mean[:, None]) @ w
+        live = values if chunk.positive[scenario] else values[:, w > 0]
         chunk.minimum[month, :, scenario] = live.min(axis=1)
         chunk.maximum[month, :, scenario] = live.max(axis=1)
         for k in range(thresholds.output.size):
             row = values[thresholds.output[k]]
             beyond = row > thresholds.value[k] if thresholds.above[k] else row < thresholds.value[k]
             chunk.exceed[month, k, scenario] = w[beyond].sum()
-        keys = bucket_index(values) + np.arange(outputs, dtype=np.int64)[:, None] * BUCKETS
-        dense = np.bincount(keys.ravel(), weights=np.tile(w, outputs),
-                            minlength=outputs * BUCKETS)
-        used = np.flatnonzero(dense)
-        chunk.buckets[month][scenario] = used.astype(np.int64)
-        chunk.bucket_weight[month][scenario] = dense[used].astype(np.float64)
-
+        mine = used[edges[scenario]:edges[scenario + 1]]
+        chunk.buckets[month][scenario] = (mine - scenario * outputs * BUCKETS).astype(np.int64)
+        chunk.bucket_weight[month][scenario] = dense[mine].astype(np.float64)
 
 class WeightedMerger:
     """Folds weighted chunks in chunk order (0, 1, 2, ...) as they arrive, in any order."""
@@ -191,7 +199,8 @@ def _combine(a: WeightedChunk, b: WeightedChunk) -> WeightedChunk:
         chunk_index=b.chunk_index, count=a.count + b.count, weight=a.weight + b.weight,
         weight_squared=a.weight_squared + b.weight_squared, mean=mean, m2=m2,
         minimum=np.minimum(a.minimum, b.minimum), maximum=np.maximum(a.maximum, b.maximum),
-        exceed=a.exceed + b.exceed, integer=a.integer & b.integer, buckets=buckets,
+        exceed=a.exceed + b.exceed, integer=a.integer & b.integer,
+        positive=a.positive & b.positive, buckets=buckets,
         bucket_weight=bucket_weight,
     )
 

@@ -101,6 +101,12 @@ def _step(low: float, high: float) -> str:
 
 def quantity_inputs(case: Case, language: str) -> list[QuantityInput]:
     """Every uncertain quantity of the case (one with a distribution), in file order."""
+    from yubi.brief.formatting import Formatter
+    from yubi.brief.i18n import load_translations
+    from yubi.brief.view import CaseView
+
+    describe = CaseView(case, Formatter(language, load_translations(language))
+                        ).quantity_distribution
     inputs = []
     seen = set()
     for column in case.inputs:
@@ -114,7 +120,7 @@ def quantity_inputs(case: Case, language: str) -> list[QuantityInput]:
         inputs.append(QuantityInput(
             id=column.name, label=local(quantity.label, language), unit=quantity.unit,
             low=_plain(low), high=_plain(high), step=_step(low, high),
-            description=column.marginal.describe(), sources=column.sources))
+            description=describe(column.name), sources=column.sources))
     return inputs
 
 
@@ -232,13 +238,16 @@ def update_chart(update: EvidenceUpdate, case: Case, language: str) -> dict[str,
 
 def case_detail(case: Case, formatter: Formatter, language: str) -> dict[str, Any]:
     """Quantities with sources, scenarios, indicators and claims of one case."""
+    from yubi.brief.view import CaseView
+
     file = case.file
+    describe = CaseView(case, formatter).quantity_distribution
     quantities = []
     for name, quantity in file.quantities.items():
         variable = next((v for v in case.variables if v.name == name), None)
         marginal = variable.base.marginal if variable is not None else None
         if marginal is not None:
-            value = marginal.describe()
+            value = describe(name)
             spread = formatter.interval(marginal.quantile(0.05), marginal.quantile(0.95),
                                         quantity.unit)
         elif isinstance(quantity.value, int | float):
