@@ -48,8 +48,12 @@ def case_notes(case: Case) -> list[str]:
 
 def _late_starts(case: Case, warn: Any) -> None:
     months = len(case.months)
-    for spec, scenario in zip(case.scenarios, case.file.scenarios, strict=True):
-        path: list[str | int] = ["scenarios", spec.index, "starts", "month"]
+    for index, scenario in enumerate(case.file.scenarios):
+        if scenario.starts is None:
+            continue
+        # A combination takes its start from its branch of the first dimension.
+        spec = case.scenarios[case.members(scenario.id)[0]]
+        path: list[str | int] = [*case.file.scenario_path(index), "starts", "month"]
         if spec.start_month is not None and spec.start_month >= months:
             warn(f"starts at month {spec.start_month:g}, after the horizon's last month "
                  f"{months - 1} ({case.months[-1]}): the scenario never takes effect",
@@ -91,7 +95,7 @@ def _overrides_equal_to_base(case: Case, warn: Any) -> None:
                 continue
             if all(getattr(override, key, None) == getattr(base, key, None) for key in keys):
                 warn(f'the override of "{name}" equals its base definition: it changes nothing',
-                     ["scenarios", index, "overrides", name], scenario.id)
+                     [*case.file.scenario_path(index), "overrides", name], scenario.id)
 
 
 def _flat_indicators(case: Case, warn: Any) -> None:

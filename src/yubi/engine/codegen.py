@@ -234,7 +234,9 @@ class _Planner:
         return self.row(StaticRow("variable", name))
 
     def scenario_flag(self, scenario_id: str) -> str:
-        return f"a{self.case.scenario(scenario_id).index}"
+        # A branch of a crossed case is in effect in every combination that includes it.
+        flags = [f"a{index}" for index in self.case.members(scenario_id)]
+        return flags[0] if len(flags) == 1 else f"({' | '.join(flags)})"
 
     def emit(self, line: str, expressions: _Expressions | None = None) -> None:
         if expressions is not None:

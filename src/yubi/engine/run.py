@@ -22,6 +22,7 @@ import numpy as np
 
 from yubi.case.loader import parse_case_text
 from yubi.case.model import Case, compile_case
+from yubi.engine.groups import with_branches
 from yubi.engine.results import SimulationResult
 from yubi.engine.sampling import SAMPLERS, Sampler, chunk_design, dynamics_rng
 from yubi.engine.simulate import ChunkLayout, layout_of, run_chunk
@@ -125,7 +126,7 @@ def simulate(
         parts, histogram = _run_on_processes(case, settings, progress)
     else:
         parts, histogram = _run_in_process(case, settings, threads, trajectories, progress)
-    summary = parts.finish(histogram)
+    summary = with_branches(case, parts.finish(histogram), histogram)
     return SimulationResult(case, settings, summary, time.perf_counter() - started)
 
 

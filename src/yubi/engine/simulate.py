@@ -147,7 +147,12 @@ def _explain(case: Case, design: FloatArray, layout: ChunkLayout, rng: np.random
 
 def layout_of(case: Case, design: FloatArray) -> ChunkLayout:
     """Sort a design's trajectories by the scenario each draws."""
-    scenario = scenario_of(case, design[:, 0])
+    if case.crossed:  # one design column per dimension (yubi.engine.groups)
+        from yubi.engine.groups import combination_of
+
+        scenario = combination_of(case, design)
+    else:
+        scenario = scenario_of(case, design[:, 0])
     order = np.argsort(scenario, kind="stable").astype(np.int64)
     scenario = scenario[order]
     edges = np.searchsorted(scenario, np.arange(len(case.scenarios) + 1))

@@ -234,6 +234,9 @@ class MergedSummary:
     quantiles: FloatArray  # (months, outputs, scenarios + 1, len(PROBABILITIES))
     exceed_probability: FloatArray  # (months, thresholds, scenarios + 1)
     integer: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    #: A crossed case's branches (then overall) merged from the combinations, the same arrays
+    #: with a branch axis (:mod:`yubi.engine.groups`); ``None`` otherwise.
+    groups: MergedSummary | None = None
 
 
 class MomentsMerger:
