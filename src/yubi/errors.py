@@ -15,6 +15,7 @@ stderr and exit code 2. Anything else that escapes is a bug (exit code 1).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "UsageError",
     "YubiError",
     "YubiInputError",
+    "did_you_mean",
 ]
 
 
@@ -104,3 +106,11 @@ class DataError(YubiInputError):
 
 class UsageError(YubiInputError):
     """A command-line argument or API argument is wrong."""
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """`` (did you mean "x"?)`` for the closest of ``known``, or nothing."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f' (did you mean "{close[0]}"?)' if close else ""

@@ -17,10 +17,10 @@ SMALL_CASE = HERE / "small-case.yaml"
 
 #: Commands that work on a case; every one must take CASE as its first positional argument.
 CASE_COMMANDS = {
-    "run", "validate", "check", "variant", "sensitivity", "brief", "update", "ach", "resolve", "score",
-    "hindcast", "export", "evidence add", "evidence import", "evidence list", "evidence correct",
-    "evidence retract", "evidence history", "forecast model", "forecast add", "forecast predict",
-    "forecast list",
+    "run", "validate", "check", "variant", "sensitivity", "brief", "update", "ach", "resolve",
+    "score", "hindcast", "export", "evidence add", "evidence import", "evidence list",
+    "evidence show", "evidence correct", "evidence retract", "evidence history",
+    "forecast model", "forecast add", "forecast predict", "forecast list",
 }
 #: Commands with no case: the case file itself is what they write or print, or the store only.
 CASELESS = {"schema", "cases", "new", "db upgrade", "db check", "upgrade", "serve", "user add",

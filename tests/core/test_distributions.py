@@ -371,3 +371,33 @@ def test_truncation_needs_mass_and_order() -> None:
         marginal_from_spec(normal, (40, 41))
     with pytest.raises(ValueError, match="must be below"):
         marginal_from_spec(normal, (2, 1))
+
+
+@pytest.mark.parametrize("confidence", [0.9, 0.8, 0.5, 0.95])
+def test_range_z_values_are_scipys_to_the_last_bit(confidence: float) -> None:
+    """The constants that spare `yubi validate` a SciPy import give the same ranges."""
+    from yubi.case.distributions import range_z
+
+    assert range_z(confidence) == float(special.ndtri(0.5 + confidence / 2))
+
+
+@pytest.mark.parametrize(
+    ("spec", "law"),
+    [("3 to 12", None), ("-5 to 20", None),
+     (schema.Uniform(type="uniform", low=0, high=30), stats.uniform(0, 30)),
+     (schema.Triangular(type="triangular", low=2, mode=10, high=40),
+      stats.triang(8 / 38, 2, 38))],
+)
+@pytest.mark.parametrize("value", [0.5, 12.0, 25.0])
+def test_probability_at_least_is_the_survival_function(spec: object, law: object,
+                                                       value: float) -> None:
+    """What the late-start warning reads: P(X >= value), against an independent SciPy law."""
+    marginal = marginal_from_spec(spec, None)  # type: ignore[arg-type]
+    if law is None:  # a range: the lognormal or normal of its 90 % interval
+        low, high = (float(part) for part in str(spec).split(" to "))
+        if low > 0:
+            law = stats.lognorm(s=math.log(high / low) / (2 * Z90), scale=math.sqrt(low * high))
+        else:
+            law = stats.norm((low + high) / 2, (high - low) / (2 * Z90))
+    expected = float(law.sf(value))  # type: ignore[attr-defined]
+    assert marginal.probability_at_least(value) == pytest.approx(expected, abs=1e-12)

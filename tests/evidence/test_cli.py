@@ -134,3 +134,15 @@ def test_check_without_typed_values_says_no_disagreement(
 ) -> None:
     code, out, _ = cli(capsys, "check", str(SYNTHETIC), "-n", "1000")
     assert code == 0 and "first_busy_quarter" in out and "no disagreement" in out
+
+
+def test_update_reports_the_effective_sample_size_after_each_item(
+    store: str, capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = cli(capsys, "update", str(SYNTHETIC), "--json", "-n", "4000")
+    document = json.loads(out)
+    # Weights 0.2 (steady) and 0.7 (surge), half each: ESS = N · 0.45² / 0.265 ≈ 0.76 N.
+    assert code == 0 and document["samples"] == 4000
+    assert document["steps"][0]["effective_sample_size"] == pytest.approx(0.764 * 4000, rel=0.03)
+    code, out, _ = cli(capsys, "update", str(SYNTHETIC), "-n", "4000")
+    assert code == 0 and "ESS" in out and "4,000" in out

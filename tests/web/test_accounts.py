@@ -15,7 +15,7 @@ from yubi.store.models import Base
 
 
 def test_the_migrated_schema_matches_the_account_models(engine: Engine) -> None:  # noqa: F811
-    assert current_revision(engine) == head_revision() == "0002"
+    assert current_revision(engine) == head_revision() == "0003"
     inspector = inspect(engine)
     for table in (accounts.User, accounts.ApiToken, accounts.WebSession, accounts.WebSecret):
         columns = Base.metadata.tables[table.__tablename__].columns

@@ -170,6 +170,9 @@ def _edit_priors(
     keys = [c for c in changes if c.kind in ("prior", "off")]
     if not keys:
         return
+    if case.crossed:
+        _edit_branch_priors(tree, case, keys, by=by, why=why, on=on)
+        return
     before = {s.id: s.prior for s in case.text.file.scenarios}
     for node in tree["scenarios"]:
         scenario = case.scenario(str(node["id"]))
@@ -183,6 +186,37 @@ def _edit_priors(
             note = note.replace("= rescaled", "changed; this prior rescaled to "
                                 f"{scenario.prior:.4g}", 1)
         _set_after(node, "prior_assumption", note, after=("prior_source", "prior"))
+
+
+def _edit_branch_priors(
+    tree: Any, case: Case, keys: list[Change], *, by: str | None, why: str | None,
+    on: dt.date,
+) -> None:
+    """A crossed case's branch priors as the changed combinations imply them (a mapping per
+    branch of the given dimension where the dimension has one)."""
+    from yubi.case.dimensions import branch_priors
+
+    assert case.text is not None and case.text.file.dimensions is not None
+    written = case.text.file.dimensions.dimensions
+    new = branch_priors(case)
+    reason = Change(", ".join(c.key for c in keys), "rescaled")
+    for dimension_id, node in tree["scenarios"]["dimensions"].items():
+        for branch, branch_node in zip(written[dimension_id].branches, node["branches"],
+                                       strict=True):
+            value = new[branch.id]
+            if _same_prior(value, branch.prior):
+                continue
+            branch_node["prior"] = (_number(value) if isinstance(value, float) else
+                                    {g: _number(p) for g, p in value.items()})
+            own = next((c for c in keys if c.target == branch.id), reason)
+            note = change_note(own, str(branch.prior), by=by, on=on, why=why)
+            _set_after(branch_node, "prior_assumption", note, after=("prior_source", "prior"))
+
+
+def _same_prior(new: float | dict[str, float], old: object) -> bool:
+    if isinstance(new, float):
+        return isinstance(old, float | int) and abs(new - old) <= 1e-12
+    return isinstance(old, dict) and all(abs(p - old[g]) <= 1e-12 for g, p in new.items())
 
 
 def _set_after(node: Any, key: str, text: str, *, after: tuple[str, ...]) -> None:

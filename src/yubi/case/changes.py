@@ -137,7 +137,7 @@ def apply_changes(case: Case, changes: Mapping[str, object]) -> Case:
     if new_quantities:
         file = file.model_copy(update={"quantities": {**file.quantities, **new_quantities}})
     priors = _priors(case, records)
-    if priors is not None:
+    if priors is not None and not case.crossed:  # a crossed case keeps its file's priors
         scenarios = [
             s if s.prior == p else s.model_copy(update={"prior": p})
             for s, p in zip(file.scenarios, priors, strict=True)
@@ -198,7 +198,9 @@ def _canonical(key: str, value: Any) -> tuple[str, Any]:
 
 
 def _check_key(case: Case, key: str) -> None:
-    scenario_ids = [s.id for s in case.scenarios]
+    # prior.<id> and off.<id> name a scenario, or in a crossed case a branch of a dimension.
+    scenario_ids = ([b.id for b in case.branches] if case.crossed
+                    else [s.id for s in case.scenarios])
     head, _, rest = key.partition(".")
     if head in ("prior", "off") and rest:
         if rest not in scenario_ids:
@@ -385,8 +387,6 @@ def _plain(value: Any) -> str:
 # -- priors --------------------------------------------------------------------------------
 def _priors(case: Case, records: Sequence[Change]) -> list[float] | None:
     """New priors: given ones fixed, switched-off ones 0, the rest rescaled to fill 1."""
-    from yubi.case.compiler import PRIOR_TOLERANCE  # loaded already: a compiled case exists
-
     fixed: dict[str, float] = {}
     for change in records:
         if change.kind == "prior":
@@ -395,17 +395,47 @@ def _priors(case: Case, records: Sequence[Change]) -> list[float] | None:
             fixed[change.target] = 0.0
     if not fixed:
         return None
-    old = {s.id: s.prior for s in case.scenarios}
+    key = next(c.key for c in records if c.kind in ("prior", "off"))
+    if not case.crossed:
+        old = {s.id: s.prior for s in case.scenarios}
+        return list(_rescaled(old, fixed, key).values())
+    return _crossed_priors(case, fixed, key)
+
+
+def _crossed_priors(case: Case, fixed: dict[str, float], key: str) -> list[float]:
+    """Combination priors with the given branches' probabilities, dimension by dimension:
+    each combination is scaled by new ÷ old probability of its branch (Jeffrey's rule), so
+    what the other dimensions do given this one is kept."""
+    joint = case.priors.copy()
+    for dimension in case.dimensions:
+        mine = {b.id: fixed[b.id] for b in dimension.branches if b.id in fixed}
+        if not mine:
+            continue
+        old = {b.id: float(joint[list(case.members(b.id))].sum()) for b in dimension.branches}
+        new = _rescaled(old, mine, key)
+        for branch_id, probability in new.items():
+            members = list(case.members(branch_id))
+            if old[branch_id] > 0.0:
+                joint[members] *= probability / old[branch_id]
+            elif probability > 0.0:
+                raise ChangeError(key, f"branch {branch_id} has prior 0 in every combination; "
+                                  "give it a prior in the case file first")
+    return [float(p) for p in joint]
+
+
+def _rescaled(old: dict[str, float], fixed: dict[str, float], key: str) -> dict[str, float]:
+    """New probabilities: given ones fixed, the rest rescaled to fill 1."""
+    from yubi.case.compiler import PRIOR_TOLERANCE  # loaded already: a compiled case exists
+
     rest = [s for s in old if s not in fixed]
     given = math.fsum(fixed.values())
-    key = next(c.key for c in records if c.kind in ("prior", "off"))
     if not rest:
         if given <= 0.0:
             raise ChangeError(key, "every scenario is switched off; none would be left")
         if abs(given - 1.0) > PRIOR_TOLERANCE:
             raise ChangeError(key, f"the priors of every scenario are given and sum to "
                               f"{given:.6g}, not 1")
-        return [fixed[s] for s in old]
+        return {s: fixed[s] for s in old}
     if given > 1.0 + PRIOR_TOLERANCE:
         raise ChangeError(key, f"the priors given sum to {given:.6g}, more than 1")
     remaining = max(0.0, 1.0 - given)
@@ -414,8 +444,8 @@ def _priors(case: Case, records: Sequence[Change]) -> list[float] | None:
         if remaining > PRIOR_TOLERANCE:
             raise ChangeError(key, f"the other scenarios ({', '.join(rest)}) have prior 0 and "
                               f"cannot take the remaining {remaining:.6g}")
-        return [fixed.get(s, 0.0) for s in old]
-    return [fixed[s] if s in fixed else old[s] * remaining / old_rest for s in old]
+        return {s: fixed.get(s, 0.0) for s in old}
+    return {s: fixed[s] if s in fixed else old[s] * remaining / old_rest for s in old}
 
 
 def _probability(change: Change) -> float:

@@ -10,8 +10,6 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from yubi.errors import Location
 
 if TYPE_CHECKING:
@@ -50,15 +48,18 @@ def case_notes(case: Case) -> list[str]:
 
 def _late_starts(case: Case, warn: Any) -> None:
     months = len(case.months)
-    for spec, scenario in zip(case.scenarios, case.file.scenarios, strict=True):
-        path: list[str | int] = ["scenarios", spec.index, "starts", "month"]
+    for index, scenario in enumerate(case.file.scenarios):
+        if scenario.starts is None:
+            continue
+        # A combination takes its start from its branch of the first dimension.
+        spec = case.scenarios[case.members(scenario.id)[0]]
+        path: list[str | int] = [*case.file.scenario_path(index), "starts", "month"]
         if spec.start_month is not None and spec.start_month >= months:
             warn(f"starts at month {spec.start_month:g}, after the horizon's last month "
                  f"{months - 1} ({case.months[-1]}): the scenario never takes effect",
                  path, scenario.id)
         elif spec.start_marginal is not None:
-            late = float(np.mean(spec.start_marginal.ppf(np.linspace(0.0005, 0.9995, 1000))
-                                 >= months))
+            late = spec.start_marginal.probability_at_least(months)
             if late >= LATE_START_PROBABILITY:
                 warn(f"its start falls after the horizon's last month {months - 1} "
                      f"({case.months[-1]}) in about {late:.0%} of trajectories, where the "
@@ -94,7 +95,7 @@ def _overrides_equal_to_base(case: Case, warn: Any) -> None:
                 continue
             if all(getattr(override, key, None) == getattr(base, key, None) for key in keys):
                 warn(f'the override of "{name}" equals its base definition: it changes nothing',
-                     ["scenarios", index, "overrides", name], scenario.id)
+                     [*case.file.scenario_path(index), "overrides", name], scenario.id)
 
 
 def _flat_indicators(case: Case, warn: Any) -> None:

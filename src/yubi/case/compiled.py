@@ -9,6 +9,7 @@ month (*dynamic*). The classes here only hold that result and answer questions a
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
@@ -29,8 +30,10 @@ if TYPE_CHECKING:
 __all__ = [
     "ACTIVE_KEY",
     "SCENARIO_KEY",
+    "BranchSpec",
     "Case",
     "Definition",
+    "DimensionSpec",
     "EventSpec",
     "IndicatorSpec",
     "InputColumn",
@@ -143,6 +146,12 @@ class IndicatorSpec:
 
 @dataclass(frozen=True)
 class ScenarioSpec:
+    """A scenario as the engine draws it: in a crossed case, a combination of branches.
+
+    ``branches`` are the ids of the branches it combines, one per dimension (a flat case's
+    scenario is its own single branch); ``id`` joins them with ``+``.
+    """
+
     id: str
     index: int
     label: schema.LocalText
@@ -151,10 +160,42 @@ class ScenarioSpec:
     start_marginal: Marginal | None = None
     start_column: int | None = None
     start_event: str | None = None
+    branches: tuple[str, ...] = ()
+
+    @property
+    def branch_ids(self) -> tuple[str, ...]:
+        return self.branches or (self.id,)
 
     @property
     def delayed(self) -> bool:
         return bool(self.start_month or self.start_marginal is not None or self.start_event)
+
+
+@dataclass(frozen=True)
+class BranchSpec:
+    """One branch of a scenario dimension (a flat case's scenarios are the branches of one
+    dimension, ``scenario``).
+
+    ``prior`` is as written: a probability, or one per branch of the dimension it is
+    ``given``; ``index`` is its position in the case file's scenarios.
+    """
+
+    id: str
+    dimension: str
+    index: int
+    label: schema.LocalText
+    prior: float | Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class DimensionSpec:
+    """A scenario dimension: exclusive branches, drawn by design column ``column``."""
+
+    id: str
+    label: schema.LocalText
+    given: str | None
+    branches: tuple[BranchSpec, ...]
+    column: int
 
 
 @dataclass(frozen=True)
@@ -189,6 +230,13 @@ class Case:
         Quantities and flows in dependency order.
     indicators
         The indicators, compiled (conditions and their windows).
+    scenarios
+        What the engine draws and reports: the scenarios, or in a crossed case every
+        combination of one branch per dimension (``a+b``, the first dimension varying
+        slowest), with its joint prior.
+    dimensions
+        The scenario dimensions; a flat case has one, ``scenario``, whose branches are its
+        scenarios.
     correlation
         Rank-correlation target between design columns (identity when none), or ``None``.
     changes
@@ -211,6 +259,7 @@ class Case:
     events: tuple[EventSpec, ...]
     outputs: tuple[OutputSpec, ...]
     indicators: tuple[IndicatorSpec, ...] = ()
+    dimensions: tuple[DimensionSpec, ...] = ()
     correlation: NDArray[np.float64] | None = field(default=None, repr=False)
     changes: tuple[Change, ...] = ()
     text: CaseText | None = field(default=None, repr=False, compare=False)
@@ -250,6 +299,36 @@ class Case:
             if scenario.id == scenario_id:
                 return scenario
         raise CaseError(f'no scenario "{scenario_id}" in case {self.id}')
+
+    @property
+    def crossed(self) -> bool:
+        """Whether the scenarios cross (more than one dimension)."""
+        return len(self.dimensions) > 1
+
+    @property
+    def branches(self) -> tuple[BranchSpec, ...]:
+        """Every branch of every dimension, dimension by dimension."""
+        return tuple(branch for dimension in self.dimensions for branch in dimension.branches)
+
+    def branch(self, branch_id: str) -> BranchSpec:
+        for branch in self.branches:
+            if branch.id == branch_id:
+                return branch
+        known = ", ".join(b.id for b in self.branches)
+        raise CaseError(f'no scenario branch "{branch_id}" in case {self.id} (branches: '
+                        f"{known})")
+
+    def members(self, branch_id: str) -> tuple[int, ...]:
+        """Indices in :attr:`scenarios` of the combinations that include ``branch_id``."""
+        members = tuple(s.index for s in self.scenarios if branch_id in s.branch_ids)
+        if not members:
+            self.branch(branch_id)  # raises, naming the known branches
+        return members
+
+    def branch_prior(self, branch_id: str) -> float:
+        """The branch's probability: the sum of its combinations' (after :meth:`with_priors`,
+        e.g. a posterior, that marginal)."""
+        return math.fsum(self.scenarios[i].prior for i in self.members(branch_id))
 
     def indicator(self, indicator_id: str) -> IndicatorSpec:
         for indicator in self.indicators:

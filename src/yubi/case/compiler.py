@@ -25,6 +25,7 @@ from yubi.case.compiled import (
     ACTIVE_KEY,
     Case,
     Definition,
+    DimensionSpec,
     EventSpec,
     IndicatorSpec,
     InputColumn,
@@ -34,6 +35,7 @@ from yubi.case.compiled import (
     Variable,
     month_labels,
 )
+from yubi.case.dimensions import PRIOR_TOLERANCE, Combination, combinations, dimensions_of
 from yubi.case.distributions import Marginal, marginal_from_spec
 from yubi.case.expressions import CompiledExpression, Env, compile_expression
 from yubi.case.loader import CaseText
@@ -46,12 +48,11 @@ from yubi.case.units import (
     parse_unit,
     unit_words,
 )
-from yubi.errors import CaseError, ExpressionError
+from yubi.errors import CaseError, ExpressionError, did_you_mean
 
 __all__ = ["BUILTINS", "PRIOR_TOLERANCE", "compile_case"]
 
 BUILTINS = {"month": parse_unit("month"), "dt": parse_unit("month")}
-PRIOR_TOLERANCE = 1e-6
 
 
 def compile_case(text: CaseText) -> Case:
@@ -63,7 +64,10 @@ class _CaseCompiler:
     def __init__(self, text: CaseText) -> None:
         self.text = text
         self.file = text.file
-        self.scenario_index = {s.id: i for i, s in enumerate(self.file.scenarios)}
+        self.dimensions: tuple[DimensionSpec, ...] = ()
+        self.combinations: list[Combination] = []
+        #: Branch id → indices of the scenarios (combinations) that include it.
+        self.scenario_index: dict[str, tuple[int, ...]] = {}
         self.inputs: list[InputColumn] = []
         self.units: dict[str, Unit] = dict(BUILTINS)
         self._claimed: dict[str, str] = {}
@@ -78,11 +82,9 @@ class _CaseCompiler:
         self._check_sources()
         self._check_priors()
         self._check_version()
-        self.inputs.append(
-            InputColumn(
-                "scenario", schema.LocalText(en="Scenario", ko="시나리오"), None, "scenario"
-            )
-        )
+        for dimension in self.dimensions:  # design columns 0, 1, …: one per dimension
+            name = "scenario" if dimension.column == 0 else dimension.id
+            self.inputs.append(InputColumn(name, dimension.label, None, "scenario"))
         scenarios = self._scenarios()
         self._declare_units()
         variables = self._variables(scenarios)
@@ -104,6 +106,7 @@ class _CaseCompiler:
             events=events,
             outputs=outputs,
             indicators=indicators,
+            dimensions=self.dimensions,
             correlation=correlation,
             text=self.text,
         )
@@ -122,7 +125,7 @@ class _CaseCompiler:
             for audience, (old, _) in schema.V1_AUDIENCES.items():
                 if getattr(scenario, old) is None:
                     continue
-                path: list[str | int] = ["scenarios", index, old]
+                path: list[str | int] = [*self.file.scenario_path(index), old]
                 message = (f"{old} is renamed implications_for.{audience} in yubi: 2 "
                            "(`yubi upgrade` rewrites the file)")
                 if self.file.yubi >= 2:
@@ -132,10 +135,10 @@ class _CaseCompiler:
             if self.file.yubi >= 2 or audiences:
                 for audience in scenario.implications_for:
                     if audience not in audiences:
-                        where: list[str | int] = ["scenarios", index, "implications_for",
-                                                  audience]
+                        where: list[str | int] = [*self.file.scenario_path(index),
+                                                  "implications_for", audience]
                         raise CaseError(
-                            f'unknown audience "{audience}"{_did_you_mean(audience, audiences)}'
+                            f'unknown audience "{audience}"{did_you_mean(audience, audiences)}'
                             "; name it under audiences:",
                             self.text.locate(where, value=False), scenario.id)
 
@@ -152,57 +155,62 @@ class _CaseCompiler:
         for word in unit_words(text):
             if word not in known:
                 hint = (f' (did you mean "{UNIT_SYNONYMS[word]}"?)' if word in UNIT_SYNONYMS
-                        else _did_you_mean(word, known))
+                        else did_you_mean(word, known))
                 raise self.error(
                     f'unknown unit "{word}"{hint}; declare it under units: or use a built-in '
                     "(person, KRW, USD, event, day, week, month, year, %)", path, subject)
         return unit
 
     def _check_priors(self) -> None:
-        total = math.fsum(s.prior for s in self.file.scenarios)
-        if abs(total - 1.0) > PRIOR_TOLERANCE:
-            path: list[str | int] = ["scenarios", 0, "prior"]
-            raise self.error(
-                f"scenario priors sum to {total:.6g}, not 1 "
-                f"({' + '.join(f'{s.id} {s.prior:g}' for s in self.file.scenarios)})",
-                path,
-                "scenarios",
-            )
+        """The dimensions, their priors checked, and their combinations."""
+        self.dimensions = dimensions_of(self.file, 0, self.error)
+        self.combinations = combinations(self.dimensions)
+        members: dict[str, list[int]] = {}
+        for index, combination in enumerate(self.combinations):
+            for branch in combination.branches:
+                members.setdefault(branch.id, []).append(index)
+        self.scenario_index = {b: tuple(found) for b, found in members.items()}
 
     def _scenarios(self) -> tuple[ScenarioSpec, ...]:
-        specs = []
+        """One spec per combination; a combination starts when its first-dimension branch
+        does (``starts:`` is allowed on the first dimension's branches only)."""
+        starts: dict[str, dict[str, Any]] = {}
+        first = self.dimensions[0].id
         for index, scenario in enumerate(self.file.scenarios):
-            start_month = start_marginal = start_column = start_event = None
-            starts = scenario.starts
-            if starts is not None and starts.event is not None:
-                if starts.event not in self.file.dynamics.events:
-                    raise self.error(
-                        f'unknown event "{starts.event}"',
-                        ["scenarios", index, "starts", "event"],
-                        scenario.id,
-                    )
-                start_event = starts.event
-            elif starts is not None and isinstance(starts.month, int | float):
-                start_month = float(starts.month)
-            elif starts is not None and starts.month is not None:
-                path: list[str | int] = ["scenarios", index, "starts", "month"]
-                start_marginal = self._marginal(starts.month, None, path, scenario.id)
-                start_column = len(self.inputs)
-                self.inputs.append(
-                    InputColumn(
-                        f"start:{scenario.id}",
-                        scenario.label,
-                        start_marginal,
-                        "start",
-                        _ids(starts.source),
-                        _english(starts.assumption),
-                    )
-                )
-            specs.append(
-                ScenarioSpec(scenario.id, index, scenario.label, scenario.prior, start_month,
-                             start_marginal, start_column, start_event)
-            )
+            path = self.file.scenario_path(index)
+            dimension = self.dimensions[0] if not self.file.crossed else next(
+                d for d in self.dimensions if any(b.index == index for b in d.branches))
+            if scenario.starts is not None and dimension.id != first:
+                raise self.error(
+                    f"starts: is allowed only on branches of the first dimension ({first}); "
+                    "a combination takes effect when its branch of that dimension does",
+                    [*path, "starts"], scenario.id)
+            starts[scenario.id] = self._start(scenario, path)
+        specs = []
+        for index, combination in enumerate(self.combinations):
+            lead = combination.branches[0]
+            branches = tuple(b.id for b in combination.branches) if self.file.crossed else ()
+            specs.append(ScenarioSpec(combination.id, index, combination.label,
+                                      combination.prior, **starts[lead.id],
+                                      branches=branches))
         return tuple(specs)
+
+    def _start(self, scenario: schema.Scenario, path: list[str | int]) -> dict[str, Any]:
+        """``start_month``, ``start_marginal``, ``start_column``, ``start_event`` of a branch."""
+        starts = scenario.starts
+        if starts is None:
+            return {}
+        if starts.event is not None:
+            if starts.event not in self.file.dynamics.events:
+                raise self.error(f'unknown event "{starts.event}"', [*path, "starts", "event"],
+                                 scenario.id)
+            return {"start_event": starts.event}
+        if isinstance(starts.month, int | float):
+            return {"start_month": float(starts.month)}
+        marginal = self._marginal(starts.month, None, [*path, "starts", "month"], scenario.id)
+        self.inputs.append(InputColumn(f"start:{scenario.id}", scenario.label, marginal, "start",
+                                       _ids(starts.source), _english(starts.assumption)))
+        return {"start_marginal": marginal, "start_column": len(self.inputs) - 1}
 
     def _declare_units(self) -> None:
         sections: list[tuple[str, dict[str, Any]]] = [
@@ -258,9 +266,10 @@ class _CaseCompiler:
             expression = self._expression(flow.expr, path + ["expr"], name, dynamic_names)
             self._unit_matches(expression, name, path + ["expr"])
             drafts[name] = ("flow", flow, Definition(expression=expression), {}, None)
+        overridden: dict[tuple[str, int], str] = {}  # (name, combination) → branch
         for index, scenario in enumerate(self.file.scenarios):
             for name, override in scenario.overrides.items():
-                path = ["scenarios", index, "overrides", name]
+                path = [*self.file.scenario_path(index), "overrides", name]
                 if name not in drafts:
                     raise self.error(
                         f'overrides unknown quantity or flow "{name}"', path, scenario.id
@@ -270,7 +279,16 @@ class _CaseCompiler:
                 definition = self._definition(override, path, name, names)
                 if definition.marginal is not None and column is None:
                     column = self._column_for(name, entry.label, definition, entry)
-                overrides[index] = definition
+                # Per combination that includes the branch; a later dimension's wins.
+                earlier = {overridden[(name, c)] for c in self.scenario_index[scenario.id]
+                           if (name, c) in overridden}
+                if earlier:
+                    self.note(f'"{name}" is also overridden by {", ".join(sorted(earlier))} '
+                              "of an earlier dimension; in their combinations this override "
+                              "wins", path, scenario.id)
+                for combination in self.scenario_index[scenario.id]:
+                    overrides[combination] = definition
+                    overridden[(name, combination)] = scenario.id
                 drafts[name] = (kind, entry, base, overrides, column)
         order = self._order(drafts)
         delayed = {s.index for s in scenarios if s.delayed}
@@ -342,7 +360,10 @@ class _CaseCompiler:
         index = self.scenario_index
 
         def in_scenario(env: Env, scenario_id: str) -> Any:
-            return env[ACTIVE_KEY][index[scenario_id]]
+            rows = index[scenario_id]
+            if len(rows) == 1:
+                return env[ACTIVE_KEY][rows[0]]
+            return np.logical_or.reduce([env[ACTIVE_KEY][row] for row in rows])
 
         try:
             return compile_expression(
@@ -512,19 +533,24 @@ class _CaseCompiler:
         for path, value in _source_fields(self.file):
             for source_id in _ids(value):
                 if source_id not in known:
-                    hint = _did_you_mean(source_id, known)
+                    hint = did_you_mean(source_id, known)
                     raise self.error(f'unknown source "{source_id}"{hint}', path, _subject(path))
 
     def _check_references(self) -> None:
         scenario_ids = set(self.scenario_index)
+        by_dimension = {d.id: {b.id for b in d.branches} for d in self.dimensions}
         outputs = set(self.file.outputs)
         actors = {a.id for a in self.file.actors}
         for index, indicator in enumerate(self.file.indicators):
             if indicator.likelihood is None:
                 continue
             path: list[str | int] = ["indicators", index, "likelihood"]
-            missing = scenario_ids - indicator.likelihood.keys()
-            unknown = indicator.likelihood.keys() - scenario_ids
+            keys = set(indicator.likelihood)
+            # Typed likelihoods are per branch of one dimension (a flat case: per scenario).
+            dimension = next((ids for ids in by_dimension.values() if keys & ids),
+                             next(iter(by_dimension.values())))
+            missing = dimension - keys
+            unknown = keys - dimension
             if unknown:
                 raise self.error(f"unknown scenario {sorted(unknown)[0]!r}", path, indicator.id)
             if missing:
@@ -589,13 +615,6 @@ def _ids(value: str | list[str] | None) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else tuple(value)
 
 
-def _did_you_mean(name: str, known: Iterable[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(name, list(known), n=1)
-    return f' (did you mean "{close[0]}"?)' if close else ""
-
-
 def _subject(path: Sequence[str | int]) -> str:
     return str(path[1]) if len(path) > 1 else str(path[0])
 
@@ -607,11 +626,12 @@ def _source_fields(case: schema.CaseFile) -> Iterable[tuple[list[str | int], Any
     for name, event in case.dynamics.events.items():
         yield ["dynamics", "events", name, "source"], event.source
     for index, scenario in enumerate(case.scenarios):
-        yield ["scenarios", index, "prior_source"], scenario.prior_source
+        path = case.scenario_path(index)
+        yield [*path, "prior_source"], scenario.prior_source
         if scenario.starts is not None:
-            yield ["scenarios", index, "starts", "source"], scenario.starts.source
+            yield [*path, "starts", "source"], scenario.starts.source
         for name, override in scenario.overrides.items():
-            yield ["scenarios", index, "overrides", name, "source"], override.source
+            yield [*path, "overrides", name, "source"], override.source
     sections: list[tuple[str, Sequence[Any]]] = [
         ("context", case.context), ("impacts", case.impacts), ("indicators", case.indicators),
         ("claims", case.claims), ("recommendations", case.recommendations),

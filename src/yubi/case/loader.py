@@ -239,6 +239,8 @@ def _to_plain(node: Any, counter: list[int]) -> Any:
 def _schema_error(error: ValidationError, tree: Any, display: str) -> CaseError:
     first = error.errors()[0]
     path = [str(part) if not isinstance(part, int) else part for part in first["loc"]]
+    if path[:1] == ["dimensions"]:  # CaseFile.dimensions is read from scenarios: {dimensions}
+        path[0] = "scenarios"
     message = first["msg"].removeprefix("Value error, ")
     if first["type"] == "missing":
         message = f'missing required key "{path[-1]}"'

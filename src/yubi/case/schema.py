@@ -31,9 +31,11 @@ __all__ = [
     "RANGE_PATTERN",
     "Actor",
     "Analog",
+    "Branch",
     "CaseFile",
     "Claim",
     "ContextItem",
+    "Dimension",
     "Distribution",
     "Event",
     "Flow",
@@ -46,6 +48,7 @@ __all__ = [
     "Quantity",
     "Recommendation",
     "Scenario",
+    "ScenarioDimensions",
     "Source",
     "Start",
     "Stock",
@@ -75,6 +78,7 @@ RESERVED_NAMES = frozenset({
 ALLOWED_URL_SCHEMES = ("http://", "https://")
 
 Identifier = Annotated[str, Field(pattern=IDENTIFIER, max_length=64)]
+Probability = Annotated[float, Field(ge=0, le=1)]
 
 
 def _not_reserved(name: str) -> str:
@@ -524,12 +528,11 @@ class Start(_Strict):
         return self
 
 
-class Scenario(_Strict):
-    """One of the mutually exclusive branches, drawn per trajectory with ``prior``."""
+class _ScenarioBody(_Strict):
+    """What a scenario and a branch of a dimension share: everything but the prior."""
 
     id: Identifier
     label: LocalText
-    prior: Annotated[float, Field(ge=0, le=1)]
     prior_source: str | list[str] | None = Field(
         default=None, description="Id(s) of the sources the prior comes from.")
     prior_assumption: LocalText | None = Field(
@@ -552,7 +555,7 @@ class Scenario(_Strict):
         default_factory=list, description="What to prepare should it unfold.")
 
     @model_validator(mode="after")
-    def _prior_has_basis(self) -> Scenario:
+    def _prior_has_basis(self) -> _ScenarioBody:
         if not self.prior_source and not said(self.prior_assumption):
             raise ValueError('a prior needs prior_source or prior_assumption (and why)')
         return self
@@ -562,6 +565,62 @@ class Scenario(_Strict):
         texts = {audience: getattr(self, field) for audience, (field, _) in V1_AUDIENCES.items()
                  if getattr(self, field) is not None}
         return {**texts, **self.implications_for}
+
+
+class Scenario(_ScenarioBody):
+    """One of the mutually exclusive scenarios, drawn per trajectory with ``prior``."""
+
+    prior: Probability
+
+
+class Branch(_ScenarioBody):
+    """A branch of a scenario dimension: a scenario whose prior may depend on another
+    dimension's branch (``prior: {quick: 0.7, slow: 0.2}`` in a dimension with ``given:``)."""
+
+    prior: Probability | dict[Identifier, Probability] = Field(
+        description="Probability of the branch before evidence, 0 to 1; or, in a dimension "
+        "with given:, one per branch of that dimension, e.g. {quick: 0.7, slow: 0.2}.",
+        examples=[0.3, {"quick_kursk": 0.7, "protracted": 0.2}])
+
+    def as_scenario(self, prior: float) -> Scenario:
+        """This branch as a :class:`Scenario` with probability ``prior``."""
+        fields = {name: getattr(self, name) for name in _ScenarioBody.model_fields}
+        return Scenario(**fields, prior=prior)
+
+
+class Dimension(_Strict):
+    """One question the scenarios answer: exclusive branches whose priors sum to 1."""
+
+    label: LocalText = Field(description='What the dimension asks, e.g. "How the fighting '
+                             'ends".')
+    given: Identifier | None = Field(
+        default=None, description="An earlier dimension whose branch the priors depend on: "
+        "each branch's prior is then a mapping from that dimension's branches.")
+    branches: Annotated[list[Branch], Field(min_length=1)] = Field(
+        description="The dimension's exclusive branches (scenarios: id, label, prior, "
+        "overrides, …).")
+
+
+class ScenarioDimensions(_Strict):
+    """Scenarios that cross: a trajectory draws one branch of every dimension."""
+
+    dimensions: Annotated[dict[Identifier, Dimension], Field(min_length=1)] = Field(
+        description="The dimensions, in order: combinations are named first+second+…, "
+        "the first dimension varying slowest.")
+
+    def marginal_priors(self) -> dict[str, float]:
+        """Each branch's probability, its conditional priors weighted by the given dimension's
+        (best effort: what is inconsistent counts 0 here and is an error of the compiler)."""
+        marginal: dict[str, float] = {}
+        for dimension in self.dimensions.values():
+            for branch in dimension.branches:
+                prior = branch.prior
+                if isinstance(prior, dict):
+                    value = math.fsum(marginal.get(g, 0.0) * p for g, p in prior.items())
+                else:
+                    value = prior if dimension.given is None else 0.0
+                marginal[branch.id] = min(max(value, 0.0), 1.0)
+        return marginal
 
 
 class Threshold(_Strict):
@@ -748,8 +807,11 @@ class CaseFile(_Strict):
     quantities: dict[Name, Quantity] = Field(description="Uncertain and derived inputs.")
     dynamics: Dynamics = Field(default_factory=Dynamics,
                                description="Stocks, flows and events, month by month.")
-    scenarios: Annotated[list[Scenario], Field(min_length=1)] = Field(
-        description="Mutually exclusive branches with priors summing to 1.")
+    dimensions: ScenarioDimensions | None = Field(
+        default=None, description="Read from scenarios: {dimensions: …}; not a key of its own.")
+    scenarios: list[Scenario] = Field(
+        default_factory=list, description="Mutually exclusive scenarios with priors summing "
+        "to 1; or {dimensions: {…}}: scenarios that cross, one branch per dimension.")
     outputs: Annotated[dict[Identifier, Output], Field(min_length=1)] = Field(
         description="The series the run and the brief report.")
     correlations: list[Correlation] = Field(
@@ -765,6 +827,35 @@ class CaseFile(_Strict):
     recommendations: list[Recommendation] = Field(
         default_factory=list, description="What to do, overall or per scenario.")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _dimensions_apart(cls, data: Any) -> Any:
+        """``scenarios: {dimensions: …}`` is read into :attr:`dimensions`; the branches then
+        become :attr:`scenarios` (with their marginal priors) after validation."""
+        if not isinstance(data, dict):
+            return data
+        if "dimensions" in data:
+            raise ValueError('unknown key "dimensions"; scenario dimensions go under '
+                             "scenarios: {dimensions: …}")
+        scenarios = data.get("scenarios")
+        if isinstance(scenarios, dict):
+            return {**data, "dimensions": scenarios, "scenarios": []}
+        if scenarios is None or scenarios == []:
+            raise ValueError('missing required key "scenarios" (a list of scenarios, or '
+                             "{dimensions: …})")
+        return data
+
+    @model_validator(mode="after")
+    def _branches_as_scenarios(self) -> CaseFile:
+        if self.dimensions is None:
+            return self
+        marginal = self.dimensions.marginal_priors()
+        branches = [branch.as_scenario(marginal[branch.id])
+                    for dimension in self.dimensions.dimensions.values()
+                    for branch in dimension.branches]
+        object.__setattr__(self, "scenarios", branches)  # frozen: set once, while validating
+        return self
+
     @field_validator("scenarios")
     @classmethod
     def _unique_scenarios(cls, scenarios: list[Scenario]) -> list[Scenario]:
@@ -774,6 +865,21 @@ class CaseFile(_Strict):
                 raise ValueError(f'scenario id "{scenario.id}" is used twice')
             seen.add(scenario.id)
         return scenarios
+
+    @property
+    def crossed(self) -> bool:
+        """Whether the scenarios are given as dimensions (even a single one)."""
+        return self.dimensions is not None
+
+    def scenario_path(self, index: int) -> list[str | int]:
+        """Key path of scenario (or branch) ``index`` of :attr:`scenarios`, for messages."""
+        if self.dimensions is None:
+            return ["scenarios", index]
+        for dimension_id, dimension in self.dimensions.dimensions.items():
+            if index < len(dimension.branches):
+                return ["scenarios", "dimensions", dimension_id, "branches", index]
+            index -= len(dimension.branches)
+        raise IndexError(index)
 
     @field_validator("correlations")
     @classmethod
@@ -872,6 +978,14 @@ def json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = SCHEMA_ID
     schema["title"] = "yubi case file"
+    # CaseFile.dimensions is read from scenarios: {dimensions: …}: say so to editors.
+    properties = schema["properties"]
+    del properties["dimensions"]
+    scenarios = properties["scenarios"]
+    properties["scenarios"] = {
+        "description": scenarios["description"],
+        "anyOf": [{"type": "array", "items": scenarios["items"], "minItems": 1},
+                  {"$ref": "#/$defs/ScenarioDimensions"}]}
     for name, definition in [*schema.get("$defs", {}).items(), ("CaseFile", schema)]:
         for key, prop in definition.get("properties", {}).items():
             help_text = _HELP.get(f"{name}.{key}") or _HELP.get(key)

@@ -76,7 +76,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("export", "Export evidence, forecasts (with resolutions) or scores as CSV or "
                "JSON."),
     "db": ("db", "The store's database: upgrade its schema, check it."),
-    "evidence": ("evidence", "Evidence items: add, import, list, correct, retract."),
+    "evidence": ("evidence", "Evidence items: add, import, list, show, correct, retract."),
     "forecast": ("forecast", "Forecasting questions and probabilities (model and analysts)."),
     "serve": ("web", "Serve the workbench (pages and REST API under /api/v1) on the store the "
               "CLI uses."),

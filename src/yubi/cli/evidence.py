@@ -1,4 +1,4 @@
-"""``yubi evidence``: add, import, list, correct and retract items, and show their history."""
+"""``yubi evidence``: add, import, list, show, correct and retract items; their history."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ from yubi.store.models import utc_now
 from yubi.text import console, shown
 
 app = command_app()
-evidence_app = typer.Typer(help="Evidence items: add, import, list, correct, retract.",
+evidence_app = typer.Typer(help="Evidence items: add, import, list, show, correct, retract.",
                            no_args_is_help=True)
 app.add_typer(evidence_app, name="evidence")
 
@@ -94,6 +94,15 @@ def evidence_add(
     relevance: Annotated[str, typer.Option(help="high, medium or low.")] = "medium",
     item_id: Annotated[str | None, typer.Option("--id", help="Stable id (default: hash).")] = None,
     kind: Annotated[str | None, typer.Option("--type", help="e.g. OSINT, HUMINT.")] = None,
+    output: Annotated[str | None, typer.Option(
+        help="Observation: the output (or stock) of the case the source reports.")] = None,
+    month: Annotated[str | None, typer.Option(
+        "--month", "-m", help="Observation: the month YYYY-MM the reported value is for.")] = None,
+    reported: Annotated[float | None, typer.Option(
+        help="Observation: the value reported, in the output's unit.")] = None,
+    error: Annotated[str | None, typer.Option(
+        help='Observation: 90% range of reported ÷ true, e.g. "0.5x to 2x" (default: by '
+             "credibility).")] = None,
     old_case: DeprecatedCaseOption = None,
     db: DbOption = None,
 ) -> None:
@@ -104,6 +113,7 @@ def evidence_add(
         "type": kind, "reliability": reliability, "credibility": credibility,
         "relevance": relevance, "indicator": indicator, "group": group,
         "likelihood": _pairs(lik, "--lik"), "ratings": _pairs(rating, "--rating"),
+        "output": output, "month": month, "reported": reported, "error": error,
     }
     check_store_scenarios(scenarios_of_rows([row]), compiled, "the item's --lik/--rating")
     items = evidence_store.parse_rows([row], compiled, "yubi evidence add")
@@ -125,10 +135,36 @@ def evidence_list(case: CaseArgument = None, as_of: AsOfOption = None,
     table = Table("id", "date", "grade", "bears on", "group", "v", "text")
     for stored in items:
         item = stored.item
-        bears = item.indicator or ("likelihoods" if item.likelihood else "ACH ratings")
+        bears = _bears_on(item)
         table.add_row(shown(item.item_id), str(item.observed_on),
                       f"{item.reliability}{item.credibility}", shown(bears),
                       shown(item.group_id or ""), str(stored.version), shown(item.text))
+    console().print(table)
+
+
+@evidence_app.command("show")
+def evidence_show(case: CaseArgument = None, item_id: ItemArgument = None,
+                  as_of: AsOfOption = None, as_json: JsonOption = False, db: DbOption = None,
+                  old_case: DeprecatedCaseOption = None) -> None:
+    """One item whole: every field of its newest version (as of a date), and who recorded it."""
+    case, (item_id,) = leading_case(case, [item_id], ["ITEM_ID"])
+    compiled = load_case(case_ref(case, old_case))
+    stored = evidence_store.item_as_of(open_engine(db), compiled.id, item_id, day_of(as_of))
+    document = stored.to_dict()
+    if stored.item.is_observation:
+        error = stored.item.error_range()
+        document["error_used"] = {"text": stored.item.error or evidence_store.default_error(
+            stored.item.credibility).text(), "mu": error.mu, "sigma": error.sigma,
+            "default": stored.item.error is None}
+    if as_json:
+        print_json(document)
+        return
+    table = Table("field", "value", title=f"evidence {shown(item_id)} ({compiled.id})",
+                  title_justify="left", show_header=False)
+    for name, value in document.items():
+        if value not in (None, "", {}, []):
+            table.add_row(name, shown(value if isinstance(value, str) else
+                                      json.dumps(value, ensure_ascii=False, default=str)))
     console().print(table)
 
 
@@ -218,3 +254,10 @@ def _field_changes(changes: list[str]) -> dict[str, Any]:
         except json.JSONDecodeError:
             raise UsageError(f"--set {key}= takes a JSON object, not {value!r}") from None
     return fields
+
+
+def _bears_on(item: evidence_store.EvidenceItem) -> str:
+    """What the item bears on, for the list: its indicator, output, likelihoods or ratings."""
+    if item.is_observation:
+        return f"{item.output} {item.month} = {item.reported:g}"
+    return item.indicator or ("likelihoods" if item.likelihood else "ACH ratings")

@@ -80,12 +80,17 @@ def store_scores(engine: Engine, case: Case, day: Any) -> tuple[list[Score], lis
         forecasts.resolutions_as_of(engine, case.id, day))
 
 
-def report_scores(scores: list[Score], resolved: int, plot: Path | None, as_json: bool) -> None:
-    """Print scores as a table or JSON; draw the calibration plot if asked."""
+def report_scores(scores: list[Score], resolved: int, plot: Path | None, as_json: bool,
+                  why_none: str | None = None) -> None:
+    """Print scores as a table or JSON; draw the calibration plot if asked.
+
+    ``why_none`` says why nothing was scored; JSON carries it as ``why_none``.
+    """
     if plot is not None:
         plot_calibration(scores, plot)
     if as_json:
-        print_json({"resolved_questions": resolved, "scores": [s.to_dict() for s in scores]})
+        print_json({"resolved_questions": resolved, "scores": [s.to_dict() for s in scores],
+                    **({"why_none": why_none} if why_none else {})})
         return
     terminal = console()
     table = Table("forecaster", "questions", "Brier (0 best)", "log score (0 best)",

@@ -15,6 +15,7 @@ from yubi.cli import command_app
 from yubi.cli.common import (
     CaseArgument,
     DeprecatedCaseOption,
+    SeedOption,
     case_ref,
 )
 from yubi.cli.storeopts import (
@@ -28,7 +29,7 @@ from yubi.cli.storeopts import (
     stored_items,
 )
 from yubi.evidence import ach as ach_analysis
-from yubi.evidence.updating import EvidenceUpdate, update_case
+from yubi.evidence.updating import SKIPPED_NOTE, EvidenceUpdate, update_case
 from yubi.store import export as exporting
 from yubi.store.database import (
     open_engine,
@@ -40,32 +41,52 @@ app = command_app()
 
 @app.command()
 def update(case: CaseArgument = None, as_of: AsOfOption = None, as_json: JsonOption = False,
-           db: DbOption = None, old_case: DeprecatedCaseOption = None) -> None:
+           db: DbOption = None, old_case: DeprecatedCaseOption = None,
+           samples: Annotated[int, typer.Option(
+               "--samples", "-n", help="Trajectories for the effective sample size.")] = 10_000,
+           seed: SeedOption = 0) -> None:
     """Scenario probabilities after each evidence item in date order (sequential Bayes)."""
+    from yubi.engine.run import RunSettings
+    from yubi.evidence.posterior import ess_warning, sequential_steps
+    from yubi.evidence.terms import evidence_terms
+
     compiled = load_case(case_ref(case, old_case))
     day = day_of(as_of)
-    result = update_case(compiled, stored_items(open_engine(db), compiled, day), day)
+    items = stored_items(open_engine(db), compiled, day)
+    result = update_case(compiled, items, day)
+    # The run under this evidence reweights trajectories: how many they are worth after each.
+    steps = sequential_steps(compiled, RunSettings(samples, seed), evidence_terms(compiled, items))
+    ess = {step.item_id: step.effective_sample_size for step in steps}
+    warning = ess_warning(steps[-1].effective_sample_size, samples) if steps else None
     if as_json:
-        print_json(result.to_dict())
+        document = result.to_dict()
+        document["samples"] = samples
+        for step in document["steps"]:
+            step["effective_sample_size"] = round(ess.get(step["item"], float(samples)), 3)
+        print_json(document)
         return
-    _print_update(result)
+    _print_update(result, ess, samples)
+    if warning:
+        console(stderr=True).print(warning, highlight=False, soft_wrap=True)
 
 
-def _print_update(result: EvidenceUpdate) -> None:
+def _print_update(result: EvidenceUpdate, ess: dict[str, float], samples: int) -> None:
     terminal = console()
     ids = result.scenario_ids
-    table = Table("date", "item", "grade", "w", *ids, title=f"{shown(result.case_id)}: scenario "
+    table = Table("date", "item", "grade", "w", *ids, "ESS",
+                  title=f"{shown(result.case_id)}: scenario "
                   f"probabilities after each item" + (f" (known by {result.as_of})"
                                                       if result.as_of else ""),
                   title_justify="left")
-    table.add_row("prior", "", "", "", *(f"{p:.1%}" for p in result.prior))
+    table.add_row("prior", "", "", "", *(f"{p:.1%}" for p in result.prior), f"{samples:,}")
     groups = result.counted_once()
     later = {i for members in groups.values() for i in members[1:]}
     for k, item in enumerate(result.items):
         mark = " ≡" if item.item_id in later else ""
         table.add_row(str(item.observed_on), shown(short(item.text, 48)) + mark,
                       f"{item.reliability}{item.credibility}", f"{result.weights[k]:.2f}",
-                      *(f"{p:.1%}" for p in result.posteriors[k]))
+                      *(f"{p:.1%}" for p in result.posteriors[k]),
+                      f"{ess.get(item.item_id, samples):,.0f}")
     terminal.print(table)
     terminal.print("final: " + ", ".join(f"{s} {p:.1%}" for s, p in zip(ids, result.final,
                                                                        strict=True)))
@@ -77,6 +98,10 @@ def _print_update(result: EvidenceUpdate) -> None:
     for group, members in groups.items():
         terminal.print(f"note: {len(members)} items in group {shown(repr(group))} report one "
                        f"fact and were counted once (≡): {shown(', '.join(members))}")
+    if result.skipped:
+        terminal.print(f"note: {len(result.skipped)} observation(s) skipped here "
+                       f"({shown(', '.join(item.item_id for item in result.skipped))}): "
+                       f"{SKIPPED_NOTE}")
 
 
 @app.command()

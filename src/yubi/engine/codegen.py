@@ -1,6 +1,8 @@
 """Translating a compiled case's monthly dynamics into the source of one fused kernel.
 
-The kernel advances every trajectory of a chunk by one month in a single loop: scenario
+The kernel advances the trajectories ``first..stop-1`` of a chunk by one month in a single
+loop (two threads may advance two halves at once: a trajectory's numbers depend only on its
+own state and stream), covering scenario
 flags, dynamic quantities and flows, event draws, stock updates and outputs, all as scalar
 float64 code per trajectory, with no temporary arrays. It is generated **only from the
 checked syntax trees** of :mod:`yubi.case.expressions` (whitelisted nodes, resolved names),
@@ -37,7 +39,7 @@ from yubi.engine.checks import LARGEST_OUTPUT
 __all__ = ["KernelPlan", "StaticRow", "UnsupportedError", "plan_kernel"]
 
 #: Bumped whenever the generated code's meaning changes: part of every kernel's cache key.
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 
 
 class UnsupportedError(Exception):
@@ -232,7 +234,9 @@ class _Planner:
         return self.row(StaticRow("variable", name))
 
     def scenario_flag(self, scenario_id: str) -> str:
-        return f"a{self.case.scenario(scenario_id).index}"
+        # A branch of a crossed case is in effect in every combination that includes it.
+        flags = [f"a{index}" for index in self.case.members(scenario_id)]
+        return flags[0] if len(flags) == 1 else f"({' | '.join(flags)})"
 
     def emit(self, line: str, expressions: _Expressions | None = None) -> None:
         if expressions is not None:
@@ -317,8 +321,9 @@ class _Planner:
 
     def source(self) -> str:
         lines = [_HEADER, "", "@jit",
-                 "def step(month_value, static, scenarios, stocks, events, states, out, flags):",
-                 "    for t in range(out.shape[1]):",
+                 "def step(month_value, static, scenarios, stocks, events, states, out, flags,",
+                 "         first, stop):",
+                 "    for t in range(first, stop):",
                  "        scenario = scenarios[t]"]
         lines += [f"        s{k} = stocks[t, {k}]" for k in range(len(self.case.stocks))]
         lines += [f"        e{k} = events[t, {k}]" for k in range(len(self.case.events))]

@@ -19,7 +19,7 @@ import tempfile
 import threading
 import time
 import weakref
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -29,7 +29,7 @@ import numpy as np
 
 from yubi.case.model import Case
 from yubi.engine.codegen import KernelPlan, UnsupportedError, plan_kernel
-from yubi.engine.simulate import MonthCallback, Trajectories
+from yubi.engine.simulate import HalfCallback, MonthCallback, Trajectories
 from yubi.errors import CaseError
 
 __all__ = [
@@ -127,12 +127,17 @@ def _write(plan: KernelPlan, name: str) -> Path:
 
 
 def run_compiled(
-    kernel: Kernel, trajectories: Trajectories, on_month: MonthCallback, pipelined: bool = False
+    kernel: Kernel, trajectories: Trajectories, on_month: MonthCallback,
+    on_half: HalfCallback | None = None,
 ) -> None:
     """Every month of one chunk on ``kernel``; reports outputs as :func:`run_chunk` does.
 
-    ``pipelined`` overlaps computing a month with reporting the previous one (for runs that
-    leave a core idle, such as one chunk on two cores)."""
+    With ``on_half`` (for a chunk that leaves a core idle, such as one chunk on two cores),
+    each month is split over this thread and the helper thread (:mod:`yubi.engine.helper`):
+    each advances part of the trajectories, then each reports the month with
+    ``on_half(month, outputs, half)`` for ``half`` 0 and 1 while the next month is computed.
+    A trajectory's numbers depend only on its own state and stream, so the split changes
+    none of them; ``on_month`` is then not called."""
     case = trajectories.case
     trajectories.prepare()
     size = trajectories.size
@@ -148,44 +153,68 @@ def run_compiled(
     module.seed_states(np.uint64(trajectories.rng.bit_generator.random_raw()), states)
     flags = np.zeros(3, dtype=np.int64)
     scenarios = np.ascontiguousarray(trajectories.env["__scenario__"])
-    # Two output buffers: with ``pipelined``, month m is summarized on a helper thread while
-    # month m + 1 is computed (both release the GIL); the summaries still see the months in
-    # order, one at a time, so the numbers are the same.
-    buffers = [np.empty((len(case.outputs), size)) for _ in range(2 if pipelined else 1)]
-    pending: Future[None] | None = None
-    try:
-        for month in range(len(case.months)):
-            out = buffers[month % len(buffers)]
-            started = time.perf_counter() if kernel.plan.key not in compile_seconds else None
-            module.step(float(month), static, scenarios, stocks, events, states, out, flags)
-            if started is not None:
-                compile_seconds.setdefault(kernel.plan.key, time.perf_counter() - started)
-            if flags[1]:
-                raise CaseError("poisson() got an impossible argument (not a number, or too "
-                                "large)")
-            if flags[0] or flags[2]:
-                raise KernelCheckError(month)
-            if pending is not None:
-                pending.result()
-            if pipelined:
-                pending = _helper().submit(on_month, month, out)
-            else:
-                on_month(month, out)
-    finally:
-        if pending is not None:
+
+    def step(month: int, out: np.ndarray, first: int, stop: int) -> None:
+        started = time.perf_counter() if kernel.plan.key not in compile_seconds else None
+        module.step(float(month), static, scenarios, stocks, events, states, out, flags,
+                    first, stop)
+        if started is not None:
+            compile_seconds.setdefault(kernel.plan.key, time.perf_counter() - started)
+
+    def check(month: int) -> None:
+        if flags[1]:
+            raise CaseError("poisson() got an impossible argument (not a number, or too large)")
+        if flags[0] or flags[2]:
+            raise KernelCheckError(month)
+
+    months = len(case.months)
+    if on_half is None or size < 2:
+        out = np.empty((len(case.outputs), size))
+        for month in range(months):
+            step(month, out, 0, size)
+            check(month)
+            on_month(month, out)
+        return
+    _split_months(months, size, len(case.outputs), step, check, on_half)
+
+
+def _split_months(
+    months: int, size: int, outputs: int, step: Callable[[int, np.ndarray, int, int], None],
+    check: Callable[[int], None], on_half: HalfCallback,
+) -> None:
+    """Months on two threads: month m's two parts of trajectories, each with half of month
+    m - 1's report, then both wait (two output buffers: month m is written while m - 1 is
+    read). A month is reported only after its checks passed, as on one thread."""
+    from yubi.engine.helper import helper
+
+    # This thread also sets the chunk up and adds the parts' histograms: it advances the
+    # first third of the trajectories, the helper the rest (with a third of the summaries
+    # here, measured to about balance the two threads).
+    middle = size // 3
+    buffers = [np.empty((outputs, size)) for _ in range(2)]
+    previous: tuple[int, np.ndarray] | None = None
+    for month in range(months + 1):
+        out = buffers[month % 2]
+        current = month if month < months else None
+
+        def other(current: int | None = current, out: np.ndarray = out,
+                  previous: tuple[int, np.ndarray] | None = previous) -> None:
+            if current is not None:
+                step(current, out, middle, size)
+            if previous is not None:
+                on_half(previous[0], previous[1], 1)
+
+        pending = helper().submit(other)
+        try:
+            if current is not None:
+                step(current, out, 0, middle)
+            if previous is not None:
+                on_half(previous[0], previous[1], 0)
+        finally:
             pending.result()
-
-
-_HELPER: ThreadPoolExecutor | None = None
-
-
-def _helper() -> ThreadPoolExecutor:
-    """One long-lived thread that summarizes months while the next is computed."""
-    global _HELPER
-    with _LOCK:
-        if _HELPER is None:
-            _HELPER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="yubi-months")
-        return _HELPER
+        if current is not None:
+            check(current)
+            previous = (current, out)
 
 
 def _static(plan: KernelPlan, trajectories: Trajectories) -> np.ndarray:

@@ -163,10 +163,12 @@ def summarize_block(
     th_output: np.ndarray, th_value: np.ndarray, th_above: np.ndarray,
     integer: np.ndarray, mean: np.ndarray, m2: np.ndarray, minimum: np.ndarray,
     maximum: np.ndarray, exceed: np.ndarray, table: np.ndarray, pool: np.ndarray,
-    used: np.ndarray,
+    used: np.ndarray, chosen: np.ndarray,
 ) -> np.ndarray:  # pragma: no cover - compiled
     """Fold one month of one chunk (``block``: outputs × trajectories, finite values, sorted
-    by scenario; scenario ``s`` is ``starts[s]:stops[s]``) into moments and the histogram."""
+    by scenario; scenario ``s`` is ``starts[s]:stops[s]``) into moments and the histogram,
+    for the outputs ``chosen`` (indices): two threads may fold disjoint outputs of one month
+    into the shared moments, each into its own histogram."""
     outputs = block.shape[0]
     scenarios = starts.size
     bits = block.view(np.int64)
@@ -177,17 +179,14 @@ def summarize_block(
     ceilings = np.zeros(scenarios)
     lows = np.zeros(scenarios)
     highs = np.zeros(scenarios)
-    for o in range(outputs):
+    for o in chosen:
         row = block[o]
         # Pass 1, per scenario: sum and extremes; whole numbers are checked while they last.
         whole = integer[o]
         for s in range(scenarios):
-            total, low, high, floors[s], ceilings[s] = _sum_and_extremes(row, starts[s], stops[s])
-            if whole:
-                for t in range(starts[s], stops[s]):
-                    if row[t] != np.floor(row[t]):
-                        whole = False
-                        break
+            total, low, high, floors[s], ceilings[s], all_whole = _sum_and_extremes(
+                row, starts[s], stops[s])
+            whole = whole and all_whole
             totals[s], lows[s], highs[s] = total, low, high
         integer[o] = whole
         for s in range(scenarios):
@@ -230,12 +229,13 @@ def summarize_block(
             if window_low <= window_high:
                 pool = _cover(series, window_low, window_high, table, pool, used)
                 base = table[series, OFFSET] - table[series, FIRST]
-            else:  # only zeros: no window
+            else:  # only zeros: no window (first > last)
                 base = 0
             for k in range(th_output.size):
                 if th_output[k] == o:
                     exceed[month, k, s] = _beyond(row, a, b, low, high, th_value[k], th_above[k])
-            squares, zeros = _squares_and_buckets(row, bits[o], a, b, centre, pool, base)
+            squares, zeros = _squares_and_buckets(row, bits[o], a, b, centre, pool, base,
+                                                  window_low, window_high)
             table[series, ZEROS] += zeros
             m2[month, o, s] = squares
     return pool
@@ -244,49 +244,63 @@ def summarize_block(
 @_jit
 def _sum_and_extremes(
     row: np.ndarray, a: int, b: int
-) -> tuple[float, float, float, float, float]:  # pragma: no cover - compiled
+) -> tuple[float, float, float, float, float, bool]:  # pragma: no cover - compiled
     """Sum (two running sums, for speed; fixed order, so reproducible), minimum, maximum,
-    the smallest value at least 2^-20 and the largest at most -2^-20."""
+    the smallest value at least 2^-20, the largest at most -2^-20, and whether every value
+    is a whole number: one pass."""
     s0 = s1 = 0.0
     low, high = np.inf, -np.inf
     floor, ceiling = np.inf, -np.inf
+    # Whole numbers: x - floor(x) is 0 exactly for each, so their sum stays 0 (NaN never
+    # reaches here: the kernel checks outputs are finite first).
+    fractions = 0.0
     t = a
     while t + 2 <= b:
         x0, x1 = row[t], row[t + 1]
         s0 += x0
         s1 += x1
+        fractions += (x0 - np.floor(x0)) + (x1 - np.floor(x1))
         low = min(low, min(x0, x1))
         high = max(high, max(x0, x1))
-        if x0 >= _SMALLEST:
-            floor = min(floor, x0)
-        elif x0 <= -_SMALLEST:
-            ceiling = max(ceiling, x0)
-        if x1 >= _SMALLEST:
-            floor = min(floor, x1)
-        elif x1 <= -_SMALLEST:
-            ceiling = max(ceiling, x1)
+        floor = min(floor, x0 if x0 >= _SMALLEST else np.inf)
+        floor = min(floor, x1 if x1 >= _SMALLEST else np.inf)
+        ceiling = max(ceiling, x0 if x0 <= -_SMALLEST else -np.inf)
+        ceiling = max(ceiling, x1 if x1 <= -_SMALLEST else -np.inf)
         t += 2
     if t < b:
         x0 = row[t]
         s0 += x0
+        fractions += x0 - np.floor(x0)
         low = min(low, x0)
         high = max(high, x0)
-        if x0 >= _SMALLEST:
-            floor = min(floor, x0)
-        elif x0 <= -_SMALLEST:
-            ceiling = max(ceiling, x0)
-    return s0 + s1, low, high, floor, ceiling
+        floor = min(floor, x0 if x0 >= _SMALLEST else np.inf)
+        ceiling = max(ceiling, x0 if x0 <= -_SMALLEST else -np.inf)
+    return s0 + s1, low, high, floor, ceiling, fractions == 0.0
 
 
 @_jit
 def _squares_and_buckets(
     row: np.ndarray, bits: np.ndarray, a: int, b: int, centre: float, pool: np.ndarray,
-    base: int,
+    base: int, first: int, last: int,
 ) -> tuple[float, int]:  # pragma: no cover - compiled
-    """Sum of squared deviations from ``centre``, counting each value's bucket at ``base``
-    (the zero bucket apart: returned as the second value)."""
+    """Sum of squared deviations from ``centre``, counting each value's bucket in the window
+    ``first..last`` at ``base`` (``first > last``: no window, every value is zero); the zero
+    bucket is counted apart and returned as the second value."""
     s0 = s1 = 0.0
-    zeros = 0
+    if first > last:
+        t = a
+        while t + 2 <= b:
+            d0, d1 = row[t] - centre, row[t + 1] - centre
+            s0 += d0 * d0
+            s1 += d1 * d1
+            t += 2
+        if t < b:
+            d0 = row[t] - centre
+            s0 += d0 * d0
+        return s0 + s1, b - a
+    # Without branches on the bucket (a zero is as likely as not in many outputs): a zero
+    # adds 0 at the window's edge, every other value 1 at its bucket.
+    counted = 0
     t = a
     while t + 2 <= b:
         d0, d1 = row[t] - centre, row[t + 1] - centre
@@ -294,20 +308,18 @@ def _squares_and_buckets(
         s1 += d1 * d1
         for lane in range(2):
             position = bucket(bits[t + lane], row[t + lane] < 0)
-            if position == _ZERO:
-                zeros += 1
-            else:
-                pool[base + position] += 1
+            keep = position != _ZERO
+            pool[base + min(max(position, first), last)] += keep
+            counted += keep
         t += 2
     if t < b:
         d0 = row[t] - centre
         s0 += d0 * d0
         position = bucket(bits[t], row[t] < 0)
-        if position == _ZERO:
-            zeros += 1
-        else:
-            pool[base + position] += 1
-    return s0 + s1, zeros
+        keep = position != _ZERO
+        pool[base + min(max(position, first), last)] += keep
+        counted += keep
+    return s0 + s1, b - a - counted
 
 
 @_jit
@@ -397,12 +409,14 @@ def compact(table: np.ndarray, pool: np.ndarray) -> np.ndarray:  # pragma: no co
 def quantiles(
     table: np.ndarray, pool: np.ndarray, count: np.ndarray, minimum: np.ndarray,
     maximum: np.ndarray, integer: np.ndarray, probabilities: np.ndarray, values: np.ndarray,
-) -> np.ndarray:  # pragma: no cover - compiled
-    """Linear-interpolated quantiles per (month, output, slot); the last slot merges the
-    scenarios' counts. ``values`` holds each bucket's representative value."""
-    months, outputs, slots = minimum.shape
+    first_month: int, stop_month: int, result: np.ndarray,
+) -> None:  # pragma: no cover - compiled
+    """Linear-interpolated quantiles per (month, output, slot) into ``result`` (NaN-filled,
+    months × outputs × slots × probabilities), for months ``first_month..stop_month-1``
+    (two threads may fill two month ranges); the last slot merges the scenarios' counts.
+    ``values`` holds each bucket's representative value."""
+    _, outputs, slots = minimum.shape
     scenarios = slots - 1
-    result = np.full((months, outputs, slots, probabilities.size), np.nan)
     capacity = 2 * scenarios
     for series in range(table.shape[0]):
         if table[series, FIRST] >= 0:
@@ -415,7 +429,7 @@ def quantiles(
     for slot in range(slots):
         ranks[slot], order[slot] = _ranks(count[slot], probabilities)
     ends = np.empty(2 * probabilities.size)
-    for m in range(months):
+    for m in range(first_month, stop_month):
         for o in range(outputs):
             used = 0
             for s in range(scenarios):
@@ -473,7 +487,6 @@ def quantiles(
             _fill(result[m, o, scenarios], buckets[:used], counts[:used], count[scenarios],
                   minimum[m, o, scenarios], maximum[m, o, scenarios], integer[o],
                   probabilities, values, ranks[scenarios], order[scenarios], ends)
-    return result
 
 
 @_jit

@@ -64,17 +64,17 @@ class SimulationResult:
         probability of crossing that threshold.
         """
         output_index = self._output_index(output)
-        slot = self._scenario_slot(scenario)
+        summary, slot = self._scenario_slot(scenario)
         if statistic == "mean":
-            return self.summary.mean[:, output_index, slot]
+            return summary.mean[:, output_index, slot]
         if statistic == "sd":
-            return self.summary.sd[:, output_index, slot]
+            return summary.sd[:, output_index, slot]
         if statistic in STATISTICS:
             k = STATISTICS.index(statistic) - 2
-            return self.summary.quantiles[:, output_index, slot, k]
+            return summary.quantiles[:, output_index, slot, k]
         for k, (index, threshold) in enumerate(self._thresholds()):
             if index == output_index and threshold.id == statistic:
-                return self.summary.exceed_probability[:, k, slot]
+                return summary.exceed_probability[:, k, slot]
         raise UsageError(f"unknown statistic {statistic!r} for output {output!r}")
 
     def scenario_share(self) -> dict[str, float]:
@@ -93,7 +93,7 @@ class SimulationResult:
         changes = {"changes": [c.to_dict() for c in case.changes]} if case.changes else {}
         evidence = self.evidence
         # Under evidence, each scenario says its prior and posterior ("prior" stays the case's).
-        posterior = ({s.id: evidence.branch_document(s.id) for s in case.scenarios}
+        posterior = ({b.id: evidence.branch_document(b.id) for b in evidence.branches}
                      if evidence is not None else {})
         return {
             "case": case.id,
@@ -112,8 +112,18 @@ class SimulationResult:
                  **posterior.get(s.id, {}), "trajectories": int(self.summary.count[s.index])}
                 for s in case.scenarios
             ],
+            **(self._dimensions_document(posterior) if case.crossed else {}),
             "outputs": [self._output_document(index) for index in range(len(case.outputs))],
         }
+
+    def _dimensions_document(self, posterior: dict[str, dict[str, float]]) -> dict[str, Any]:
+        """A crossed case's dimensions, each branch with its (marginal) prior."""
+        return {"dimensions": [
+            {"id": d.id, "label": d.label.en, "labels": _labels(d.label), "given": d.given,
+             "branches": [{"id": b.id, "label": b.label.en, "labels": _labels(b.label),
+                           "prior": _clean(self.case.branch_prior(b.id)),
+                           **posterior.get(b.id, {})} for b in d.branches]}
+            for d in self.case.dimensions]}
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
@@ -136,10 +146,20 @@ class SimulationResult:
             "by_scenario": {
                 s.id: self._rows(index, s.index) for s in self.case.scenarios
             },
+            **self._branch_document(index),
         }
 
-    def _rows(self, output_index: int, slot: int) -> list[dict[str, Any]]:
-        summary = self.summary
+    def _branch_document(self, index: int) -> dict[str, Any]:
+        """``by_branch`` (each branch's marginal) for a crossed case; nothing otherwise."""
+        groups = self.summary.groups
+        if groups is None:
+            return {}
+        return {"by_branch": {branch.id: self._rows(index, slot, groups)
+                              for slot, branch in enumerate(self.case.branches)}}
+
+    def _rows(self, output_index: int, slot: int, summary: MergedSummary | None = None
+              ) -> list[dict[str, Any]]:
+        summary = summary if summary is not None else self.summary
         if self.case.outputs[output_index].event:
             # 0 or 1 each month: the mean is the probability that it has happened.
             p = summary.mean[:, output_index, slot].tolist()
@@ -260,10 +280,17 @@ class SimulationResult:
         known = ", ".join(o.id for o in self.case.outputs)
         raise UsageError(f"unknown output {output!r} (outputs: {known})")
 
-    def _scenario_slot(self, scenario: str) -> int:
+    def _scenario_slot(self, scenario: str) -> tuple[MergedSummary, int]:
+        """The summary that holds ``scenario`` (a combination or overall, or a branch's
+        marginal) and its slot there."""
         if scenario == OVERALL:
-            return len(self.case.scenarios)
-        return self.case.scenario(scenario).index
+            return self.summary, len(self.case.scenarios)
+        groups = self.summary.groups
+        if groups is not None and all(s.id != scenario for s in self.case.scenarios):
+            ids = [branch.id for branch in self.case.branches]
+            if scenario in ids:
+                return groups, ids.index(scenario)
+        return self.summary, self.case.scenario(scenario).index
 
 
 def _labels(text: Any) -> dict[str, str]:

@@ -22,6 +22,7 @@ import numpy as np
 
 from yubi.case.loader import parse_case_text
 from yubi.case.model import Case, compile_case
+from yubi.engine.groups import with_branches
 from yubi.engine.results import SimulationResult
 from yubi.engine.sampling import SAMPLERS, Sampler, chunk_design, dynamics_rng
 from yubi.engine.simulate import ChunkLayout, layout_of, run_chunk
@@ -41,8 +42,8 @@ __all__ = ["CHUNK_SIZE", "MAX_SAMPLES", "RunSettings", "simulate"]
 #: Trajectories per chunk. Part of what fixes the numbers: changing it changes results.
 CHUNK_SIZE = 1 << 15
 MAX_SAMPLES = 2**31 - 1
-#: Single-chunk runs of at least this many trajectories overlap months and summaries.
-PIPELINE_THRESHOLD = 8192
+#: Single-chunk runs of at least this many trajectories split each month over two threads.
+SPLIT_THRESHOLD = 1000
 Progress = Callable[[int], None]
 
 
@@ -125,7 +126,7 @@ def simulate(
         parts, histogram = _run_on_processes(case, settings, progress)
     else:
         parts, histogram = _run_in_process(case, settings, threads, trajectories, progress)
-    summary = parts.finish(histogram)
+    summary = with_branches(case, parts.finish(histogram), histogram)
     return SimulationResult(case, settings, summary, time.perf_counter() - started)
 
 
@@ -164,10 +165,11 @@ def summarize_chunk(
     rows: int,
     histogram: Histogram,
     keep_months: bool = False,
-    pipelined: bool = False,
+    split: bool = False,
 ) -> tuple[ChunkMoments, ChunkLayout, np.ndarray | None]:
     """Run one chunk, folding its months into ``histogram``; return its exact moments.
-    ``pipelined``: summarize each month on a helper thread while the next is computed."""
+    ``split``: share each month with the helper thread (half of the trajectories, half of
+    the outputs' summaries); the numbers are the same."""
     months, outputs, scenarios = len(case.months), len(case.outputs), len(case.scenarios)
     thresholds = _threshold_arrays(case)
     design = chunk_design(settings.sampler, settings.seed, chunk_index, settings.chunk_size,
@@ -191,8 +193,20 @@ def summarize_chunk(
         if kept is not None:
             kept[month] = block
 
+    # Split: every third output here, the others on the helper (this thread also sets the
+    # chunk up); interleaved, so cheap 0/1 outputs spread evenly. Each part has its own
+    # histogram, added up at the end (counts: exact).
+    here = np.arange(0, outputs, 3)
+    halves = (here, np.setdiff1d(np.arange(outputs), here))
+    second = Histogram()
+
+    def on_half(month: int, block: np.ndarray, half: int) -> None:
+        summarize_month(month, block, layout.bounds, thresholds, moments,
+                        second if half else histogram, halves[half])
+
     run_chunk(case, design, layout, dynamics_rng(settings.seed, chunk_index), on_month,
-              pipelined=pipelined)
+              on_half=on_half if split and kept is None else None)
+    histogram.add(second)
     moments.count[:] = [stop - start for start, stop in layout.bounds]
     return moments, layout, kept
 
@@ -207,9 +221,9 @@ def _run_in_process(
     chunks = settings.chunks()
     wanted = threads or os.cpu_count() or 1
     threads = max(1, min(wanted, len(chunks)))
-    # A core the chunks leave idle overlaps each chunk's months with their summaries (from a
-    # few thousand trajectories up: below, handing months over costs more than it saves).
-    pipelined = wanted > threads and settings.samples >= PIPELINE_THRESHOLD
+    # A core the chunks leave idle takes half of each month's work (from a thousand
+    # trajectories up: below, handing months over costs more than it saves).
+    split = wanted > threads and settings.samples >= SPLIT_THRESHOLD
     histograms = [Histogram() for _ in range(threads)]
     free = deque(histograms)
     writer = TrajectoryWriter(trajectories, case) if trajectories is not None else None
@@ -219,7 +233,7 @@ def _run_in_process(
         histogram = free.popleft()
         try:
             return summarize_chunk(case, settings, chunk_index, rows, histogram,
-                                   writer is not None, pipelined)
+                                   writer is not None, split)
         finally:
             free.append(histogram)
 

@@ -4,10 +4,10 @@ Every random choice of a trajectory that is fixed for its whole path (the scenar
 uncertain quantity, each uncertain scenario start) is one column of a design in [0, 1)^d;
 :mod:`yubi.engine.simulate` maps columns through the inputs' inverse CDFs.
 
-Reproducibility: chunk ``i`` of a run with seed ``s`` draws from
-``SeedSequence(s, spawn_key=(STREAM, i))``, so a chunk's numbers depend only on the seed and
-its index, never on which worker runs it or in what order. Sobol points are one scrambled
-sequence for the whole run; chunk ``i`` fast-forwards to its first point.
+Reproducibility: chunk ``i`` of a run draws from its own streams (:mod:`yubi.engine.streams`),
+so a chunk's numbers depend only on the seed and its index, never on which worker runs it or
+in what order. Sobol points are one scrambled sequence for the whole run; chunk ``i``
+fast-forwards to its first point.
 """
 
 from __future__ import annotations
@@ -19,14 +19,13 @@ from numpy.typing import NDArray
 from scipy import special
 from scipy.stats import qmc
 
+from yubi.engine import streams
+
 __all__ = ["SAMPLERS", "Sampler", "chunk_design", "dynamics_rng", "gaussian_copula"]
 
 Sampler = Literal["mc", "lhs", "sobol"]
 SAMPLERS: tuple[Sampler, ...] = ("mc", "lhs", "sobol")
 
-_DESIGN_STREAM = 0
-_DYNAMICS_STREAM = 1
-_SOBOL_SCRAMBLE_STREAM = 2
 # Keep uniforms strictly inside (0, 1) so inverse CDFs stay finite.
 _EPSILON = 2.0**-53
 
@@ -65,18 +64,13 @@ def chunk_design(
     numpy.ndarray
         ``(rows, dimensions)`` uniforms in (0, 1).
     """
-    rng = np.random.default_rng(
-        np.random.SeedSequence(seed, spawn_key=(_DESIGN_STREAM, chunk_index))
-    )
+    rng = streams.design(seed, chunk_index)
     if sampler == "mc":
         design = rng.random((rows, dimensions))
     elif sampler == "lhs":
         design = qmc.LatinHypercube(dimensions, rng=rng).random(rows)
     elif sampler == "sobol":
-        scramble = np.random.default_rng(
-            np.random.SeedSequence(seed, spawn_key=(_SOBOL_SCRAMBLE_STREAM,))
-        )
-        engine = qmc.Sobol(dimensions, scramble=True, rng=scramble)
+        engine = qmc.Sobol(dimensions, scramble=True, rng=streams.sobol_scramble(seed))
         if chunk_index:
             engine.fast_forward(chunk_index * chunk_size)
         design = engine.random(rows)
@@ -90,9 +84,7 @@ def chunk_design(
 
 def dynamics_rng(seed: int, chunk_index: int) -> np.random.Generator:
     """The generator for a chunk's month-by-month draws (events, ``poisson()``...)."""
-    return np.random.default_rng(
-        np.random.SeedSequence(seed, spawn_key=(_DYNAMICS_STREAM, chunk_index))
-    )
+    return streams.dynamics(seed, chunk_index)
 
 
 def gaussian_copula(

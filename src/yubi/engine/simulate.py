@@ -21,12 +21,15 @@ from yubi.engine.checks import check_events, check_hazard, check_outputs
 from yubi.errors import CaseError
 
 __all__ = [
-    "ChunkLayout", "MonthCallback", "Trajectories", "layout_of", "run_chunk", "scenario_of",
+    "ChunkLayout", "HalfCallback", "MonthCallback", "Trajectories", "layout_of", "run_chunk",
+    "scenario_of",
 ]
 
 FloatArray = NDArray[np.float64]
 #: Receives the month index and the outputs (outputs × trajectories, declared units).
 MonthCallback = Callable[[int, FloatArray], None]
+#: Receives the month index, the outputs, and which half (0 or 1) of the month's report to do.
+HalfCallback = Callable[[int, FloatArray, int], None]
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,7 @@ def run_chunk(
     on_month: MonthCallback,
     *,
     compiled: bool = True,
-    pipelined: bool = False,
+    on_half: HalfCallback | None = None,
 ) -> None:
     """Simulate the trajectories of one design and report every month's outputs.
 
@@ -84,12 +87,15 @@ def run_chunk(
     compiled
         Run the case's fused kernel (:mod:`yubi.engine.compiled`) when it has one; ``False``
         runs the NumPy closures, the reference the tests compare the kernel with.
-    pipelined
-        Report month m on a helper thread while month m + 1 is computed (compiled kernels
-        only); ``on_month`` is still called in month order, one call at a time.
+    on_half
+        Split each month over two threads (compiled kernels only): each computes half of
+        the trajectories and makes ``on_half(month, outputs, half)`` for its ``half`` (0 or
+        1) instead of ``on_month``. Without a kernel, ``on_month`` is called as usual.
     """
     if any(output.event for output in case.outputs):
         on_month = _checking_events(case, layout, on_month)
+        if on_half is not None:
+            on_half = _checking_events_in_half(case, layout, on_half)
     trajectories = Trajectories(case, design[layout.order], layout, rng)
     if compiled:
         from yubi.engine.compiled import KernelCheckError, kernel_for, run_compiled
@@ -98,7 +104,7 @@ def run_chunk(
         if kernel is not None:
             state = rng.bit_generator.state
             try:
-                run_compiled(kernel, trajectories, on_month, pipelined)
+                run_compiled(kernel, trajectories, on_month, on_half)
             except KernelCheckError as failed:
                 rng.bit_generator.state = state
                 _explain(case, design, layout, rng, failed.month)
@@ -116,6 +122,18 @@ def _checking_events(case: Case, layout: ChunkLayout, on_month: MonthCallback) -
     return checked
 
 
+def _checking_events_in_half(case: Case, layout: ChunkLayout,
+                             on_half: HalfCallback) -> HalfCallback:
+    """``on_half`` after the same check, made once a month (by half 0)."""
+
+    def checked(month: int, outputs: FloatArray, half: int) -> None:
+        if half == 0:
+            check_events(case, outputs, month, layout.scenario)
+        on_half(month, outputs, half)
+
+    return checked
+
+
 def _explain(case: Case, design: FloatArray, layout: ChunkLayout, rng: np.random.Generator,
              month: int) -> None:
     """Re-run a chunk whose kernel failed a check on the reference path, whose checks name
@@ -129,7 +147,12 @@ def _explain(case: Case, design: FloatArray, layout: ChunkLayout, rng: np.random
 
 def layout_of(case: Case, design: FloatArray) -> ChunkLayout:
     """Sort a design's trajectories by the scenario each draws."""
-    scenario = scenario_of(case, design[:, 0])
+    if case.crossed:  # one design column per dimension (yubi.engine.groups)
+        from yubi.engine.groups import combination_of
+
+        scenario = combination_of(case, design)
+    else:
+        scenario = scenario_of(case, design[:, 0])
     order = np.argsort(scenario, kind="stable").astype(np.int64)
     scenario = scenario[order]
     edges = np.searchsorted(scenario, np.arange(len(case.scenarios) + 1))

@@ -183,6 +183,7 @@ def summarize_month(
     thresholds: Sequence[ThresholdSpec] | ThresholdArrays,
     moments: ChunkMoments,
     histogram: Histogram,
+    outputs: IntArray | None = None,
 ) -> None:
     """Fold one month of one chunk into ``moments`` and ``histogram``.
 
@@ -194,20 +195,31 @@ def summarize_month(
         ``(start, stop)`` columns of each scenario in ``block``.
     thresholds
         The case's thresholds, preferably as :class:`ThresholdArrays` built once.
+    outputs
+        Indices of the outputs to fold (default: all). Two threads may fold disjoint sets of
+        one month, each into its own histogram (merged later: counts add exactly).
     """
     from yubi.engine import kernels
 
     if not isinstance(thresholds, ThresholdArrays):
         thresholds = ThresholdArrays.of(thresholds)
     edges = np.asarray(bounds, dtype=np.int64).reshape(-1, 2)
-    months, outputs, scenarios = moments.mean.shape
-    histogram.ensure((months, outputs, scenarios))
+    shape = moments.mean.shape
+    histogram.ensure(shape)
+    if outputs is None:
+        outputs = _every_output(shape[1])
     histogram.pool = kernels.summarize_block(
         np.ascontiguousarray(block), np.ascontiguousarray(edges[:, 0]),
         np.ascontiguousarray(edges[:, 1]), month, thresholds.output, thresholds.value,
         thresholds.above, moments.integer, moments.mean, moments.m2, moments.minimum,
         moments.maximum, moments.exceed, histogram.table, histogram.pool, histogram.used,
+        outputs,
     )
+
+
+@lru_cache(maxsize=16)
+def _every_output(outputs: int) -> IntArray:
+    return np.arange(outputs, dtype=np.int64)
 
 
 @dataclass
@@ -222,6 +234,9 @@ class MergedSummary:
     quantiles: FloatArray  # (months, outputs, scenarios + 1, len(PROBABILITIES))
     exceed_probability: FloatArray  # (months, thresholds, scenarios + 1)
     integer: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    #: A crossed case's branches (then overall) merged from the combinations, the same arrays
+    #: with a branch axis (:mod:`yubi.engine.groups`); ``None`` otherwise.
+    groups: MergedSummary | None = None
 
 
 class MomentsMerger:
@@ -356,12 +371,31 @@ def _quantiles(
     from yubi.engine import kernels
 
     months, outputs, slots = minimum.shape
+    result = np.full((months, outputs, slots, len(PROBABILITIES)), np.nan)
     if histogram.shape is None:
-        return np.full((months, outputs, slots, len(PROBABILITIES)), np.nan)
-    return kernels.quantiles(
-        histogram.table, histogram.pool, count, minimum, maximum, integer,
-        np.array(PROBABILITIES), _bucket_values(),
-    )
+        return result
+    arguments = (histogram.table, histogram.pool, count, minimum, maximum, integer,
+                 np.array(PROBABILITIES), _bucket_values())
+    # Months are independent: with a spare core, the helper thread fills the later half.
+    middle = months // 2 if months >= 8 and histogram.table.shape[0] >= 256 else months
+    if middle < months and _spare_core():
+        from yubi.engine.helper import helper
+
+        later = helper().submit(kernels.quantiles, *arguments, middle, months, result)
+        try:
+            kernels.quantiles(*arguments, 0, middle, result)
+        finally:
+            later.result()
+    else:
+        kernels.quantiles(*arguments, 0, months, result)
+    return result
+
+
+def _spare_core() -> bool:
+    """Whether this machine has a second core for the helper thread."""
+    import os
+
+    return (os.cpu_count() or 1) > 1
 
 
 @lru_cache(maxsize=1)

@@ -234,6 +234,8 @@ def matrix_from_items(case: Case, items: Sequence[StoredItem | EvidenceItem]) ->
     rows = []
     for stored in items:
         item = stored.item if isinstance(stored, StoredItem) else stored
+        if item.is_observation and not item.ratings:
+            continue  # a reported number has no consistency rating unless the analyst gives one
         likelihood = dict(zip(hypotheses, item_likelihood(item, case)[0].tolist(), strict=True))
         ratings = dict(item.ratings) if item.ratings else ratings_from_likelihood(likelihood)
         rows.append(AchEvidence(

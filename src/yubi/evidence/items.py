@@ -10,6 +10,8 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from yubi.evidence.observation import ObservationError, default_error, parse_error
+
 __all__ = [
     "CONTENT_FIELDS",
     "CREDIBILITY",
@@ -30,7 +32,8 @@ RATINGS = ("CC", "C", "N", "I", "II", "NA")
 #: The fields whose change makes a new version (the id and bookkeeping are not content).
 CONTENT_FIELDS = (
     "observed_on", "text", "source", "url", "kind", "reliability", "credibility", "relevance",
-    "indicator", "likelihood", "ratings", "group_id", "retracted",
+    "indicator", "likelihood", "ratings", "group_id", "retracted", "output", "month", "reported",
+    "error",
 )
 
 
@@ -56,6 +59,11 @@ class EvidenceItem:
         ACH consistency ratings per scenario id (``CC, C, N, I, II, NA``), if given.
     group_id
         Items sharing a group report the same underlying fact and count once.
+    output, month, reported, error
+        An **observation**: the source reports ``reported`` (in the output's unit, ≥ 0) for
+        the case's output or stock ``output`` in ``month`` (``YYYY-MM``), with ``error`` a 90 %
+        range of reported ÷ true (``"0.5x to 2x"``; ``None``: the default for the item's
+        credibility). All ``None`` for an item that is not an observation.
     """
 
     item_id: str
@@ -74,6 +82,32 @@ class EvidenceItem:
     group_id: str | None = None
     retracted: bool = False
     note: str | None = None
+    output: str | None = None
+    month: str | None = None
+    reported: float | None = None
+    error: str | None = None
+
+    @property
+    def is_observation(self) -> bool:
+        """Whether the item reports a value of an output (rather than bearing on scenarios)."""
+        return self.output is not None
+
+    def error_range(self) -> ObservationError:
+        """The likelihood of the reported value given a trajectory's true value.
+
+        Its ``mu`` and ``sigma`` are the log-normal parameters of reported ÷ true, from
+        ``error`` or the credibility's default (:func:`yubi.evidence.observation.default_error`);
+        ``log_likelihood(true_values)`` is vectorised over true values.
+
+        Raises
+        ------
+        ValueError
+            If the item is not an observation, or its ``error`` does not parse.
+        """
+        if self.output is None or self.reported is None:
+            raise ValueError(f"evidence {self.item_id} is not an observation (no output/reported)")
+        found = parse_error(self.error) if self.error else default_error(self.credibility)
+        return found.given(self.reported)
 
     def content(self) -> tuple[Any, ...]:
         """What makes two versions differ (compared to decide "unchanged" on re-import)."""

@@ -42,7 +42,16 @@ def log_pool(probabilities: Sequence[float], weights: Sequence[float] | None = N
         return certain.pop()
     log_odds = math.fsum(w * (math.log(p) - math.log1p(-p))
                          for w, p in zip(chosen, probabilities, strict=True))
-    return 1.0 / (1.0 + math.exp(-log_odds))
+    return _logistic(log_odds)
+
+
+def _logistic(log_odds: float) -> float:
+    # exp of a large positive number overflows (a pool of p = 1e-320 has log-odds ≈ −737):
+    # exponentiate only the non-positive side.
+    if log_odds >= 0:
+        return 1.0 / (1.0 + math.exp(-log_odds))
+    odds = math.exp(log_odds)
+    return odds / (1.0 + odds)
 
 
 def _weights(probabilities: Sequence[float], weights: Sequence[float] | None) -> list[float]:

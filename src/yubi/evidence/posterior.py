@@ -106,7 +106,7 @@ def branch_members(case: Case) -> list[tuple[str, str, list[int]]]:
     """(branch id, dimension id, indices of the scenarios that take it)."""
     branches = getattr(case, "branches", None)
     if branches and getattr(case, "crossed", False):
-        members = case.members  # type: ignore[attr-defined]  # scenario dimensions
+        members = case.members  # scenario dimensions
         return [(b.id, b.dimension, [int(i) for i in members(b.id)]) for b in branches]
     return [(s.id, "scenario", [s.index]) for s in case.scenarios]
 

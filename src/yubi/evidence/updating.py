@@ -62,6 +62,8 @@ RELIABILITY_WEIGHT = {"A": 1.0, "B": 0.8, "C": 0.6, "D": 0.4, "E": 0.2, "F": 0.5
 #: Information credibility 1 (confirmed) … 5 (improbable), 6 (cannot be judged).
 CREDIBILITY_WEIGHT = {1: 1.0, 2: 0.8, 3: 0.6, 4: 0.4, 5: 0.2, 6: 0.5}
 MOVERS = 5
+SKIPPED_NOTE = ("an observation of an output: it reweights trajectories, not scenarios "
+                "directly; `yubi run --as-of` weighs it")
 Array = NDArray[np.float64]
 
 
@@ -168,6 +170,9 @@ class EvidenceUpdate:
         Shape (N, S): the posterior after each item.
     as_of
         The knowledge date, if the update was restricted to what was recorded by then.
+    skipped
+        Observations (reported values of outputs) left out: they bear on trajectories, not
+        directly on scenarios, and are weighed by a weighted run (``yubi run --as-of``).
     """
 
     case_id: str
@@ -180,6 +185,7 @@ class EvidenceUpdate:
     weights: Array
     posteriors: Array
     as_of: dt.date | None = None
+    skipped: tuple[EvidenceItem, ...] = ()
 
     @property
     def final(self) -> Array:
@@ -236,6 +242,8 @@ class EvidenceUpdate:
                               "note": f"{len(ids)} items report one fact; counted once "
                                       "(geometric mean of their likelihoods)"}
                              for group, ids in groups.items()],
+            "skipped": [{"item": item.item_id, "date": item.observed_on.isoformat(),
+                         "note": SKIPPED_NOTE} for item in self.skipped],
         }
 
     def _step(self, k: int, kl: float, grouped_later: bool) -> dict[str, Any]:
@@ -257,8 +265,9 @@ def update_case(
     case: Case, items: Sequence[StoredItem | EvidenceItem], as_of: dt.date | None = None
 ) -> EvidenceUpdate:
     """Apply ``items`` (in date order) to the case's priors; see the module docstring."""
-    plain = [stored.item if isinstance(stored, StoredItem) else stored for stored in items]
-    plain.sort(key=lambda item: (item.observed_on, item.item_id))
+    given = [stored.item if isinstance(stored, StoredItem) else stored for stored in items]
+    given.sort(key=lambda item: (item.observed_on, item.item_id))
+    plain = [item for item in given if not item.is_observation]
     scenario_count = len(case.scenarios)
     likelihoods = np.ones((len(plain), scenario_count))
     origins: list[str] = []
@@ -274,6 +283,7 @@ def update_case(
         scenario_labels=tuple(s.label.en for s in case.scenarios), prior=prior,
         items=tuple(plain), likelihoods=likelihoods, origins=tuple(origins), weights=weights,
         posteriors=posteriors, as_of=as_of,
+        skipped=tuple(item for item in given if item.is_observation),
     )
 
 

@@ -22,6 +22,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
@@ -42,6 +43,7 @@ from yubi.evidence.items import (
     EvidenceItem,
     StoredItem,
 )
+from yubi.evidence.observation import default_error, parse_error
 from yubi.files import read_capped
 from yubi.store import audit
 from yubi.store.clock import end_of_day, today
@@ -58,8 +60,11 @@ __all__ = [
     "StoredItem",
     "add_item",
     "correct_item",
+    "default_error",
+    "evidence_as_of",
     "import_file",
     "import_items",
+    "item_as_of",
     "items_as_of",
     "parse_rows",
     "posterior_case",
@@ -70,6 +75,8 @@ __all__ = [
 KNOWN_COLUMNS = frozenset({
     "id", "case", "date", "text", "source", "url", "type", "reliability", "credibility",
     "relevance", "indicator", "group", "likelihood", "ratings",
+    # An observation: a reported value of an output or stock in a month, and its error.
+    "output", "month", "reported", "error",
     # Written by `yubi export evidence` and ignored on import, so an export re-imports as is.
     "version", "recorded_at", "recorded_by",
 })
@@ -77,13 +84,14 @@ LIKELIHOOD_PREFIX = "lik_"
 RATING_PREFIX = "ach_"
 MAX_LISTED_PROBLEMS = 100
 #: Columns stored in bounded text fields (``models``): longer values are refused on import.
-LENGTH_LIMITS = {"id": 128, "group": 128, "type": 40}
+LENGTH_LIMITS = {"id": 128, "group": 128, "type": 40, "output": 64, "error": 64}
 WRITE_CHUNK = 10_000
 #: The largest evidence file read (a 100,000-row CSV is about 30 MB).
 MAX_FILE_BYTES = 256 * 1024 * 1024
 #: Columns that hold text: a JSON number, list or object there is a mistake, not text.
 TEXT_COLUMNS = ("id", "case", "date", "text", "source", "url", "type", "relevance",
-                "indicator", "group", "reliability")
+                "indicator", "group", "reliability", "output", "month", "error")
+_MONTH = re.compile(r"^\d{4}-\d{2}$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 Progress = Callable[[int, int], None]
 
@@ -218,6 +226,8 @@ class _Context:
         self.case = case
         self.scenario_ids = [s.id for s in case.scenarios]
         self.indicators = {indicator.id for indicator in case.file.indicators}
+        # What an observation may report: the outputs, and the stocks behind them.
+        self.observables = [o.id for o in case.outputs] + [s.name for s in case.stocks]
         self.today = today()
         self._layouts: dict[tuple[str, ...], _Layout] = {}
 
@@ -291,9 +301,15 @@ def _parse_row(row: Mapping[str, Any], context: _Context, report: Report) -> Evi
     indicator = _indicator(values.get("indicator"), context, note)
     likelihood = _likelihood(values, layout.likelihood_columns, context.scenario_ids, note)
     ratings = _ratings(values, layout.rating_columns, context.scenario_ids, note)
-    if not (indicator or likelihood or ratings or bad_columns):
-        note("indicator", "give an indicator of the case, lik_<scenario> columns or ACH "
-                          "ratings, so the item can bear on the scenarios")
+    observation = _observation(values, context, note)
+    if observation is not None and (indicator or likelihood):
+        note("indicator" if indicator else "likelihood",
+             "an observation bears on the trajectories through its reported value: give an "
+             "indicator or likelihoods in an item of its own")
+    if not (indicator or likelihood or ratings or observation or bad_columns):
+        note("indicator", "give an indicator of the case, lik_<scenario> columns, ACH "
+                          "ratings or an observation (output, month, reported), so the item "
+                          "can bear on the case")
     for column, limit in LENGTH_LIMITS.items():
         if len(str(values.get(column) or "")) > limit:
             note(column, f"at most {limit} characters, not {len(str(values[column]))}")
@@ -307,7 +323,59 @@ def _parse_row(row: Mapping[str, Any], context: _Context, report: Report) -> Evi
         source=source, reliability=reliability, credibility=credibility, relevance=relevance,
         url=url, kind=values.get("type") or None, indicator=indicator, likelihood=likelihood,
         ratings=ratings, group_id=str(group) if group not in (None, "") else None,
+        **(observation or {}),
     )
+
+
+OBSERVATION_COLUMNS = ("output", "month", "reported", "error")
+
+
+def _observation(values: Mapping[str, Any], context: _Context,
+                 report: Report) -> dict[str, Any] | None:
+    """The observation fields of a row, or ``None`` when it has none (problems reported)."""
+    given = {column for column in OBSERVATION_COLUMNS if values.get(column) not in (None, "")}
+    if not given:
+        return None
+    for column in ("output", "month", "reported"):
+        if column not in given:
+            report(column, "missing: an observation gives output, month and reported "
+                           "(error is optional)")
+    output = values.get("output")
+    if "output" in given and output not in context.observables:
+        report("output", f"no output or stock {output!r} in case {context.case.id} "
+                         f"(outputs and stocks: {', '.join(context.observables)})")
+    month = _observed_month(values.get("month"), context, report) if "month" in given else None
+    reported = _reported(values.get("reported"), report) if "reported" in given else None
+    error = values.get("error") if "error" in given else None
+    if error is not None:
+        try:
+            parse_error(str(error))
+        except ValueError as problem:
+            report("error", str(problem))
+    return {"output": None if output in (None, "") else str(output), "month": month,
+            "reported": reported, "error": None if error is None else str(error).strip()}
+
+
+def _observed_month(value: Any, context: _Context, report: Report) -> str | None:
+    months = context.case.months
+    text_value = str(value)
+    if not _MONTH.match(text_value):
+        report("month", f"not a month YYYY-MM: {value!r}")
+    elif text_value not in months:
+        report("month", f"{text_value} is outside the case's horizon {months[0]} to "
+                        f"{months[-1]}")
+    return text_value
+
+
+def _reported(value: Any, report: Report) -> float | None:
+    try:
+        number = float("nan") if isinstance(value, bool) else float(value)
+    except (TypeError, ValueError, OverflowError):
+        number = float("nan")
+    if not (math.isfinite(number) and number >= 0):
+        report("reported", f"a reported value is a number ≥ 0, not {value!r}")
+        return None
+    return number
 
 
 def natural_key(case_id: str, observed_on: dt.date, text_value: str, source: str) -> str:
@@ -643,7 +711,9 @@ def _row(item: EvidenceItem, version: int, stamp: Mapping[str, Any]) -> dict[str
         "indicator": item.indicator,
         "likelihood": None if item.likelihood is None else _json_numbers(item.likelihood),
         "ratings": None if item.ratings is None else json.dumps(item.ratings),
-        "group_id": item.group_id, "retracted": item.retracted, "note": item.note, **stamp,
+        "group_id": item.group_id, "retracted": item.retracted, "note": item.note,
+        "output": item.output, "month": item.month, "reported": item.reported,
+        "error": item.error, **stamp,
     }
 
 
@@ -679,6 +749,41 @@ def items_as_of(
     if not include_retracted:
         stored = [s for s in stored if not s.item.retracted]
     return sorted(stored, key=lambda s: (s.item.observed_on, s.item.item_id))
+
+
+def evidence_as_of(
+    case_id: str, as_of: dt.date | str | None = None, url: str | None = None
+) -> list[EvidenceItem]:
+    """A case's evidence items as known on ``as_of``, for the maths (no store objects).
+
+    The newest version of each item recorded by the end of ``as_of`` (UTC) and observed by
+    then, retracted ones left out, in date order then id — what :func:`items_as_of` answers,
+    without the bookkeeping. ``as_of`` is a date, ``YYYY-MM-DD``, ``today`` or ``None``
+    (everything recorded). The store is ``url``, else the default one
+    (``$YUBI_DATABASE_URL`` or the user's SQLite file). Observations are the items whose
+    :attr:`~yubi.evidence.items.EvidenceItem.is_observation` is true.
+    """
+    from yubi.store.clock import parse_date
+    from yubi.store.database import open_engine
+
+    day = None if as_of is None else parse_date(as_of, "--as-of")
+    engine = open_engine(url)
+    try:
+        return [stored.item for stored in items_as_of(engine, case_id, day)]
+    finally:
+        engine.dispose()
+
+
+def item_as_of(
+    engine: Engine, case_id: str, item_id: str, as_of: dt.date | None = None
+) -> StoredItem:
+    """The newest version of one item recorded by the end of ``as_of`` (all if ``None``)."""
+    versions = [stored for stored in history(engine, case_id, item_id)
+                if as_of is None or stored.recorded_at < end_of_day(as_of)]
+    if not versions:
+        raise UsageError(f"evidence item {item_id!r} of case {case_id} was not recorded "
+                         f"by {as_of}")
+    return versions[-1]
 
 
 def history(engine: Engine, case_id: str, item_id: str) -> list[StoredItem]:
@@ -722,7 +827,8 @@ def _item(row: Row[Any]) -> EvidenceItem:
         relevance=row.relevance, url=row.url, kind=row.kind, indicator=row.indicator,
         likelihood=None if row.likelihood is None else json.loads(row.likelihood),
         ratings=None if row.ratings is None else json.loads(row.ratings),
-        group_id=row.group_id, retracted=row.retracted, note=row.note,
+        group_id=row.group_id, retracted=row.retracted, note=row.note, output=row.output,
+        month=row.month, reported=row.reported, error=row.error,
     )
 
 
@@ -740,15 +846,11 @@ def posterior_case(case: Case, as_of: str, url: str | None = None) -> Case:
 
     Used by ``yubi run --as-of DATE``. ``as_of`` is ``YYYY-MM-DD`` or ``today``; the store is
     the default one (``$YUBI_DATABASE_URL`` or the user's SQLite file) unless ``url`` is given.
+    Observations are left out (see :func:`yubi.evidence.updating.update_case`).
     """
     from yubi.evidence.updating import update_case
     from yubi.store.clock import parse_date
-    from yubi.store.database import open_engine
 
     day = parse_date(as_of, "--as-of")
-    engine = open_engine(url)
-    try:
-        items = items_as_of(engine, case.id, day)
-    finally:
-        engine.dispose()
-    return case.with_priors(update_case(case, items, day).final.tolist())
+    return case.with_priors(update_case(case, evidence_as_of(case.id, day, url), day)
+                            .final.tolist())

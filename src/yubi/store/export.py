@@ -6,7 +6,8 @@ formula (OWASP's CSV-injection advice); importing the CSV drops that ``'`` again
 (:func:`yubi.text.csv_restore`). JSON is written as stored.
 
 Evidence exports in the import format (``lik_<scenario>`` and ``ach_<scenario>`` columns in
-CSV, ``likelihood`` and ``ratings`` objects in JSON) plus the store's bookkeeping (version,
+CSV, ``likelihood`` and ``ratings`` objects in JSON; an observation's ``output``, ``month``,
+``reported`` and ``error``) plus the store's bookkeeping (version,
 recorded_at, recorded_by); re-importing an export adds nothing.
 """
 
@@ -42,6 +43,9 @@ def evidence_records(
             "type": item.kind or "", "reliability": item.reliability,
             "credibility": item.credibility, "relevance": item.relevance,
             "indicator": item.indicator or "", "group": item.group_id or "",
+            "output": item.output or "", "month": item.month or "",
+            "reported": "" if item.reported is None else item.reported,
+            "error": item.error or "",
         }
         if flat:
             for sid in scenario_ids:

@@ -43,6 +43,7 @@ __all__ = [
     "hindcast",
     "lock_case",
     "model_questions",
+    "outcome_of",
     "predict",
     "questions_as_of",
     "record_model_forecasts",
@@ -50,6 +51,7 @@ __all__ = [
     "resolutions_as_of",
     "resolve",
     "score_forecasts",
+    "why_nothing_scored",
 ]
 
 MODEL = "model"
@@ -93,6 +95,7 @@ class ResolutionRecord:
     resolved_on: dt.date
     source: str
     recorded_at: dt.datetime
+    note: str | None = None
 
 
 # -- questions -------------------------------------------------------------------------------
@@ -300,7 +303,7 @@ def resolve(
     """Resolve a question with ``yes``, ``no`` or a value; return the outcome recorded."""
     with writing(engine) as connection:
         spec = _question(connection, case.id, question_id)
-        outcome, value = _outcome(case, spec, answer)
+        outcome, value = outcome_of(case, spec, answer)
         audit_id = audit.record(connection, "resolve", "question", f"{case.id}/{question_id}",
                                 {"outcome": outcome, "value": value,
                                  "resolved_on": resolved_on.isoformat(), "source": source})
@@ -311,7 +314,14 @@ def resolve(
     return outcome
 
 
-def _outcome(case: Case, spec: QuestionSpec, answer: str) -> tuple[bool, float | None]:
+def outcome_of(case: Case, spec: QuestionSpec, answer: str) -> tuple[bool, float | None]:
+    """The outcome ``answer`` (``yes``, ``no`` or a value) gives the question, and the value.
+
+    Raises
+    ------
+    UsageError
+        If the answer is none of these, or a value answers a question without a threshold.
+    """
     word = answer.strip().lower()
     if word in ("yes", "y", "true"):
         return True, None
@@ -340,7 +350,7 @@ def resolutions_as_of(engine: Engine, case_id: str, as_of: dt.date | None = None
     with engine.connect() as connection:
         rows = connection.execute(query.order_by(Resolution.id)).all()
     return {r.question_id: ResolutionRecord(r.question_id, r.outcome, r.value, r.resolved_on,
-                                            r.source, r.recorded_at) for r in rows}
+                                            r.source, r.recorded_at, r.note) for r in rows}
 
 
 # -- scoring ---------------------------------------------------------------------------------
@@ -397,6 +407,28 @@ def score_forecasts(
                     [s.outcome for s in scored if name in s.probabilities])
               for name in forecasters]
     return scores, scored
+
+
+def why_nothing_scored(
+    questions: Sequence[QuestionSpec], forecasts: Sequence[ForecastRecord],
+    resolutions: dict[str, ResolutionRecord],
+) -> str:
+    """Why :func:`score_forecasts` scores nothing on these questions, and what to do."""
+    known = {q.question_id for q in questions}
+    resolved = known & set(resolutions)
+    if not known:
+        return ("no forecasting question is recorded for this case: record the model's with "
+                "`yubi forecast model` or add one with `yubi forecast add`")
+    if not resolved:
+        return ("no question is resolved: resolve them with `yubi resolve QUESTION "
+                "yes|no|VALUE --date D --source S` or `yubi resolve --file resolutions.csv`")
+    predicted = {f.question_id for f in forecasts} & resolved
+    if not predicted:
+        return (f"none of the {len(resolved)} resolved questions has a probability recorded: "
+                "record them with `yubi forecast model` or `yubi forecast predict`")
+    return (f"every prediction was made after its question closed ({len(predicted)} resolved "
+            "questions have predictions, all later than their close dates; a forecast made "
+            "after the fact is not scored)")
 
 
 def hindcast(

@@ -164,6 +164,11 @@ class EvidenceRow(_Recorded, Base):
     group_id: Mapped[str | None] = mapped_column(String(ITEM_ID))
     retracted: Mapped[bool] = mapped_column(Boolean, default=False)
     note: Mapped[str | None] = mapped_column(Text)
+    # An observation (migration 0003): a reported value of an output or stock in a month.
+    output: Mapped[str | None] = mapped_column(String(64))
+    month: Mapped[str | None] = mapped_column(String(7))
+    reported: Mapped[float | None] = mapped_column(Float)
+    error: Mapped[str | None] = mapped_column(String(64))
 
 
 class Question(_Recorded, Base):
@@ -214,3 +219,4 @@ class Resolution(_Recorded, Base):
     value: Mapped[float | None] = mapped_column(Float)
     resolved_on: Mapped[dt.date] = mapped_column(Date)
     source: Mapped[str] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)  # migration 0003

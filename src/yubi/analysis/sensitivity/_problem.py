@@ -37,6 +37,7 @@ from numpy.typing import NDArray
 from yubi.analysis.sensitivity._result import InputEffect, Method, SensitivityResult
 from yubi.case.model import Case, OutputSpec
 from yubi.case.schema import LocalText, Source
+from yubi.engine import streams
 from yubi.engine.evaluate import evaluate_design
 from yubi.engine.simulate import scenario_of
 from yubi.errors import UsageError
@@ -61,16 +62,14 @@ __all__ = [
 FloatArray = NDArray[np.float64]
 MONTH_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _EPSILON = 2.0**-53
-# Seed streams: each purpose draws from its own child of the user's seed.
-STREAMS = {"design": 1, "noise": 2, "noise_check": 3, "bootstrap": 4}
 
 
 def subseed(seed: int, purpose: str) -> int:
-    """A 32-bit seed for one purpose, derived from the user's ``seed`` (never 0)."""
+    """A 32-bit seed for one purpose, derived from the user's ``seed`` (never 0); the
+    purposes' streams are numbered in :mod:`yubi.engine.streams` with every other stream."""
     if seed < 0:
         raise UsageError(f"seed must be 0 or more, not {seed}")
-    state = np.random.SeedSequence(seed, spawn_key=(STREAMS[purpose],)).generate_state(1)
-    return int(state[0]) | 1
+    return streams.subseed(seed, purpose)
 
 
 @dataclass(frozen=True)
