@@ -51,10 +51,7 @@ def test_the_walk_finds_the_case_texts(texts: list[tuple[str, LocalText]]) -> No
 
 
 def test_every_text_of_the_bundled_case_has_korean(texts: list[tuple[str, LocalText]]) -> None:
-    # Source citations became local text with issue 10 (the schema); until the case gives
-    # their Korean, they are the one kind of text allowed to be English only.
-    missing = [path for path, text in texts if not (text.ko or "").strip()
-               and not path.endswith(".citation")]
+    missing = [path for path, text in texts if not (text.ko or "").strip()]
     assert not missing, f"{len(missing)} texts without ko, e.g. {missing[:5]}"
 
 
