@@ -146,7 +146,7 @@ def _ends(sheet: Sheet, name: str, low: float | None, high: float | None,
     view = sheet.view
     if name == "scenario" and by_scenario:
         ordered = sorted(by_scenario, key=lambda s: by_scenario[s])
-        return view.scenario(ordered[0]).label, view.scenario(ordered[-1]).label
+        return view.scenario_label(ordered[0]), view.scenario_label(ordered[-1])
     if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
         return "", ""
     if name.startswith("start:"):

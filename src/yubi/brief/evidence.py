@@ -45,11 +45,13 @@ def evidence(sheet: Sheet) -> EvidenceView | None:
 
 
 def _scenarios(sheet: Sheet, summary: Any) -> Table:
-    """Prior and posterior of each branch (each scenario, for a flat case)."""
-    labels = sheet.view.branch_labels
-    rows = [Row(labels.get(branch.id, branch.id),
+    """Prior and posterior of each branch (each scenario, for a flat case), a crossed case's
+    with its dimension below."""
+    view = sheet.view
+    rows = [Row(view.scenario_label(branch.id),
                 [Cell(sheet.f.percent(branch.prior)), Cell(sheet.f.percent(branch.posterior)),
-                 Cell(_shift(sheet, branch.prior, branch.posterior))])
+                 Cell(_shift(sheet, branch.prior, branch.posterior))],
+                note=view.dimension_labels.get(branch.id, ""))
             for branch in summary.branches]
     return Table([sheet._("Scenario"), sheet._("Prior"), sheet._("Posterior"),
                   sheet._("Change")], rows, widths=[46, 18, 18, 18])

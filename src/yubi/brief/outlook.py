@@ -11,6 +11,7 @@ from yubi.brief.analyses import Analyses
 from yubi.brief.formatting import Formatter
 from yubi.brief.page import Chart, Outlook, Row, ScenarioView, Table
 from yubi.brief.sheet import Sheet
+from yubi.brief.view import ScenarioText
 
 __all__ = ["draw_outlook", "fan_charts", "key_figures", "lead", "probability_chart",
            "scenario_views"]
@@ -35,6 +36,15 @@ def scenario_views(sheet: Sheet) -> list[ScenarioView]:
 def lead(sheet: Sheet) -> str:
     """The bottom line's first sentence: the most likely scenario."""
     scenarios = sheet.view.scenarios
+    dimensions = sheet.view.dimension_labels
+    if dimensions:  # crossed: one most likely branch per dimension
+        best_of: dict[str, ScenarioText] = {}
+        for s in scenarios:
+            if dimensions[s.id] not in best_of or s.prior > best_of[dimensions[s.id]].prior:
+                best_of[dimensions[s.id]] = s
+        return sheet._("The most likely branch of each dimension: {branches}.").format(
+            branches="; ".join(f"“{s.label}”: {sheet.f.probability(s.prior)}"
+                               for s in best_of.values()))
     best = max(scenarios, key=lambda s: s.prior)
     if len(scenarios) == 1:
         return sheet._("The case has one scenario: {label}.").format(label=best.label)

@@ -24,7 +24,7 @@ from yubi.brief.page import Cell, Ref
 from yubi.case.schema import RANGE_PATTERN, V1_AUDIENCES, LocalText
 
 if TYPE_CHECKING:
-    from yubi.case.model import Case, Variable
+    from yubi.case.model import Case, ScenarioSpec, Variable
 
 FloatArray = NDArray[np.float64]
 
@@ -152,7 +152,7 @@ class CaseView:
         self.f = formatter.with_units(case.file.units)
         self.lang = formatter.language
         self.colors = {s.id: charts.PALETTE[i % len(charts.PALETTE)]
-                       for i, s in enumerate(case.scenarios)}
+                       for i, s in enumerate(case.file.scenarios)}
         self._ref_numbers = {source_id: i + 1 for i, source_id in enumerate(self._file.sources)}
 
     # -- words -----------------------------------------------------------------------------
@@ -215,19 +215,41 @@ class CaseView:
     # -- scenarios -------------------------------------------------------------------------
     @cached_property
     def scenarios(self) -> list[ScenarioText]:
-        """Every scenario in the case's order."""
-        return [self._scenario(spec.index) for spec in self.case.scenarios]
+        """Every scenario in the case's order; for crossed scenarios, every branch of every
+        dimension (a reader weighs "how the fighting ends" and "what follows" apart, not
+        each combination)."""
+        return [self._scenario(index) for index in range(len(self._file.scenarios))]
 
     @cached_property
     def branch_labels(self) -> dict[str, str]:
-        """Label of each scenario (and, for crossed scenarios, each branch), by id."""
+        """Label of each scenario (each branch, for crossed scenarios), by id."""
         return {s.id: s.label for s in self.scenarios}
+
+    @cached_property
+    def dimension_labels(self) -> dict[str, str]:
+        """For crossed scenarios, each branch's dimension label, by branch id; else empty."""
+        if not self.case.crossed:
+            return {}
+        return {b.id: self.t(d.label) for d in self.case.dimensions for b in d.branches}
 
     def scenario(self, scenario_id: str) -> ScenarioText:
         return next(s for s in self.scenarios if s.id == scenario_id)
 
+    def scenario_label(self, scenario_id: str) -> str:
+        """A scenario's (a branch's) label, or a combination's (``a+b``) in a crossed case."""
+        if scenario_id in self.branch_labels:
+            return self.branch_labels[scenario_id]
+        return " + ".join(self.branch_labels.get(b, b) for b in scenario_id.split("+"))
+
+    def _spec(self, index: int) -> ScenarioSpec:
+        """What the engine draws for the file's scenario ``index``: itself, or in a crossed
+        case the first combination that includes the branch (its start and overrides)."""
+        if not self.case.crossed:
+            return self.case.scenarios[index]
+        return self.case.scenarios[self.case.members(self._file.scenarios[index].id)[0]]
+
     def _scenario(self, index: int) -> ScenarioText:
-        spec, scenario = self.case.scenarios[index], self._file.scenarios[index]
+        scenario = self._file.scenarios[index]
         basis = self.t(scenario.prior_assumption)
         start_basis = self.t(scenario.starts.assumption) if scenario.starts else ""
         return ScenarioText(
@@ -235,7 +257,8 @@ class CaseView:
             index=index,
             label=self.t(scenario.label),
             color=self.colors[scenario.id],
-            prior=spec.prior,
+            prior=(self.case.branch_prior(scenario.id) if self.case.crossed
+                   else self.case.scenarios[index].prior),
             description=self.t(scenario.description),
             audiences=[(label, self.t(scenario.audience_texts().get(audience)))
                        for audience, label in self.audiences],
@@ -249,7 +272,7 @@ class CaseView:
         )
 
     def _start(self, index: int) -> str:
-        spec, starts = self.case.scenarios[index], self._file.scenarios[index].starts
+        spec, starts = self._spec(index), self._file.scenarios[index].starts
         if starts is None:
             return self._("from the start")
         if starts.event is not None:
@@ -310,13 +333,15 @@ class CaseView:
 
     @property
     def indicators(self) -> list[IndicatorText]:
+        """The indicators with a typed P(observed | scenario) for every scenario the engine
+        draws. One given as a condition (``when:``) has none: the model gives it. In a
+        crossed case the typed ones name branches, not combinations, and are left out."""
         scenario_ids = [s.id for s in self.case.scenarios]
-        # An indicator given as a condition (``when:``) has no typed likelihood: the model
-        # gives it, so it is not among these typed ones.
         return [IndicatorText(self.t(i.label), self.t(i.description),
                               np.array([i.likelihood[s] for s in scenario_ids]),
                               self.refs(i.source))
-                for i in self._file.indicators if i.likelihood is not None]
+                for i in self._file.indicators
+                if i.likelihood is not None and set(scenario_ids) <= set(i.likelihood)]
 
     @property
     def analogs(self) -> list[tuple[str, tuple[str, str], list[tuple[str, str, str, list[Ref]]]]]:
@@ -382,7 +407,7 @@ class CaseView:
     @property
     def overrides(self) -> list[OverrideText]:
         return [OverrideText(self.t(scenario.label), self.t(self.variable(name).label),
-                             self._definition(override, name, index),
+                             self._definition(override, name, self._spec(index).index),
                              self.t(override.assumption), self.refs(override.source))
                 for index, scenario in enumerate(self._file.scenarios)
                 for name, override in scenario.overrides.items()]
