@@ -88,7 +88,7 @@ def _chunk(index: int, n: int, rng: np.random.Generator, histogram: Histogram) -
     casualties_per_day = between(rng, 1100, 1600, n)
     force_in_zone = between(rng, 550000, 750000, n)
     assault_multiplier = pert(rng, 1, 2, 4, n)
-    killed_share = pert(rng, 0.2, 0.3, 0.45, n)
+    killed_share = pert(rng, 0.1, 0.25, 0.45, n)
     casualty_factor_defeat = pert(rng, 1.2, 2, 3.5, n)
     capture_per_casualty = between(rng, 0.0002, 0.008, n)
     pow_factor_defeat = between(rng, 2, 20, n)
