@@ -100,7 +100,9 @@ def _overrides_equal_to_base(case: Case, warn: Any) -> None:
 
 def _flat_indicators(case: Case, warn: Any) -> None:
     for index, indicator in enumerate(case.file.indicators):
-        if indicator.likelihood is None:
+        # A condition (`when:`) reweights trajectories within each scenario, so it informs the
+        # outputs even when every scenario gives it the same probability.
+        if indicator.likelihood is None or indicator.when is not None:
             continue
         values = set(indicator.likelihood.values())
         if len(indicator.likelihood) > 1 and len(values) == 1:
