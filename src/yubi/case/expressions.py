@@ -680,11 +680,15 @@ class _NumexprBuilder:
             operand = self.value(node.operand)
             return -operand if isinstance(node.op, ast.USub) else operand
         if isinstance(node, ast.BinOp):
+            if isinstance(node.op, ast.Mod):
+                # numexpr's remainder gives +0.0 where NumPy's gives -0.0 (e.g. -5 % -5), so a
+                # later division by it would flip the sign of an infinity: NumPy evaluates it.
+                raise NotImplementedError("remainder")
             left, right = self.value(node.left), self.value(node.right)
             operations: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
                 ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
                 ast.Mult: lambda a, b: a * b, ast.Div: lambda a, b: a / b,
-                ast.Mod: lambda a, b: a % b, ast.Pow: lambda a, b: a**b,
+                ast.Pow: lambda a, b: a**b,
             }
             return operations[type(node.op)](left, right)
         if isinstance(node, ast.Compare):
