@@ -82,8 +82,9 @@ def test_hindcast_scores_from_the_resolutions_file_beside_the_case(
     (tmp_path / "mini-kursk-resolutions.csv").write_text(GOOD, encoding="utf-8")
     code, out, err = run(capsys, "hindcast", str(case), "-n", "400", "--json",
                          "--db", store_url)
+    assert code == 0, err
     document = json.loads(out)
-    assert code == 0 and document["count"] == 2
+    assert document["count"] == 2
     assert document["resolutions"] == "mini-kursk-resolutions.csv"
     assert "no resolution in the store" in err
     assert {q["question"] for q in document["questions"]} == {
