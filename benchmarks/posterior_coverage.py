@@ -107,35 +107,13 @@ def world(case: Any, seed: int) -> NDArray[np.float64]:
     return values
 
 
-@dataclass(frozen=True)
-class Report:
-    """An A1 observation of the count in one month, as the evidence terms read an item:
-    ``log(reported ÷ true)`` is normal with sd ``σ`` (its 90 % range is ÷/× ``factor``)."""
+def report(month: str, reported: float, factor: float) -> Any:
+    """An A1 observation of the count in ``month``, with its 90 % error range ÷/× ``factor``."""
+    from yubi.evidence.items import EvidenceItem
 
-    item_id: str
-    month: str
-    reported: float
-    factor: float
-    output: str = OUTPUT
-    observed_on: dt.date = dt.date(2025, 12, 31)
-    reliability: str = "A"
-    credibility: int = 1
-    group_id: str | None = None
-    indicator: str | None = None
-    likelihood: dict[str, float] | None = None
-
-    def error_range(self) -> Report:
-        return self
-
-    def log_likelihood(self, true_values: NDArray[np.float64]) -> NDArray[np.float64]:
-        sigma = float(np.log(self.factor) / norm.ppf(0.95))
-        with np.errstate(divide="ignore"):
-            return np.asarray(norm.logpdf(np.log(self.reported) - np.log(true_values), 0, sigma))
-
-
-def report(month: str, reported: float, factor: float) -> Report:
-    """An A1 observation of the count in ``month``, with its 90 % error range."""
-    return Report(f"report-{month}", month, reported, factor)
+    return EvidenceItem(f"report-{month}", "synthetic", dt.date(2025, 12, 31), "report",
+                        "benchmark", "A", 1, output=OUTPUT, month=month, reported=reported,
+                        error=f"{1 / factor!r}x to {factor!r}x")
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ from yubi.case import load_case
 from yubi.case.model import Case
 from yubi.engine.run import RunSettings
 from yubi.engine.weighted import run_chunk_months
+from yubi.evidence.items import EvidenceItem
 
 SYNTHETIC = Path(__file__).with_name("synthetic.yaml")
 #: z of a 90 % range: the range "a to b" is the 5th to 95th percentile of reported ÷ true.
@@ -51,41 +52,17 @@ def synthetic_paths(synthetic: Case) -> Paths:
     return simulate_paths(synthetic, 4000, 3)
 
 
-@dataclass(frozen=True)
-class LogNormalError:
-    """reported ÷ true is log-normal with these log-space mean and sd."""
-
-    reported: float
-    mu: float
-    sigma: float
-
-    def log_likelihood(self, true_values: NDArray[np.float64]) -> NDArray[np.float64]:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.log(self.reported) - np.log(true_values)
-        return np.asarray(norm.logpdf(ratio, self.mu, self.sigma))
+def Item(  # noqa: N802 - read in the tests as the items' constructor
+    item_id: str, *, observed_on: dt.date = dt.date(2025, 6, 1), reliability: str = "A",
+    credibility: int = 1, factor: float = 1.25, **fields: object,
+) -> EvidenceItem:
+    """A real evidence item with test defaults: A1, and for an observation a 90 % range of
+    reported ÷ true of ÷/× ``factor``."""
+    error = f"{1 / factor!r}x to {factor!r}x" if fields.get("output") else None
+    return EvidenceItem(item_id, "synthetic", observed_on, item_id, "test", reliability,
+                        credibility, error=error, **fields)  # type: ignore[arg-type]
 
 
-@dataclass(frozen=True)
-class Item:
-    """An evidence item as the terms read it."""
-
-    item_id: str
-    observed_on: dt.date = dt.date(2025, 6, 1)
-    reliability: str = "A"
-    credibility: int = 1
-    group_id: str | None = None
-    indicator: str | None = None
-    likelihood: dict[str, float] | None = None
-    ratings: dict[str, str] | None = None
-    output: str | None = None
-    month: str | None = None
-    reported: float | None = None
-    factor: float = 1.25  # the 90 % range is reported ÷ true in [1/factor, factor]
-
-    def error_range(self) -> LogNormalError:
-        assert self.reported is not None
-        return LogNormalError(self.reported, 0.0, float(np.log(self.factor)) / Z90)
-
-
-def observation(item_id: str, output: str, month: str, reported: float, **more: object) -> Item:
-    return Item(item_id, output=output, month=month, reported=reported, **more)  # type: ignore[arg-type]
+def observation(item_id: str, output: str, month: str, reported: float,
+                **more: object) -> EvidenceItem:
+    return Item(item_id, output=output, month=month, reported=reported, **more)

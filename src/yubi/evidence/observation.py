@@ -55,7 +55,7 @@ FLOOR = 0.5
 #: in the tempering weights.
 DEFAULT_FACTOR = {1: 1.25, 2: 1.5, 3: 2.0, 4: 3.0, 5: 5.0, 6: 2.5}
 
-_NUMBER = r"(\d+(?:\.\d*)?|\.\d+)"
+_NUMBER = r"((?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?)"
 # "0.5x to 2x", "0.5 to 2", "x0.5-x2", "0.5x–2x": a factor, optionally marked with x before
 # or after it, then "to" or a dash, then the other factor.
 _RANGE = re.compile(
