@@ -349,15 +349,15 @@ def _tabulate(frozen: Any) -> tuple[FloatArray, FloatArray]:
 def _interpolated_ppf(
     frozen: Any, table: tuple[FloatArray, FloatArray], u: FloatArray
 ) -> FloatArray:
+    from yubi.case.interpolate import interpolate
+
     _, values = table
-    cells = TABLE_POINTS - 1
-    position = u * cells
-    cell = np.minimum(position.astype(np.int64), cells - 1)
-    fraction = position - cell
-    low = values[cell]
-    result: FloatArray = low + fraction * (values[cell + 1] - low)
-    edge = (cell < EXACT_EDGE_CELLS) | (cell >= cells - EXACT_EDGE_CELLS)
-    if edge.any():
+    u = np.ascontiguousarray(u, dtype=np.float64).reshape(np.shape(u))
+    result: FloatArray = np.empty(u.shape)
+    if interpolate(values, u.reshape(-1), EXACT_EDGE_CELLS, result.reshape(-1)):
+        cells = TABLE_POINTS - 1
+        cell = np.minimum((u * cells).astype(np.int64), cells - 1)
+        edge = (cell < EXACT_EDGE_CELLS) | (cell >= cells - EXACT_EDGE_CELLS)
         result[edge] = _inside_ppf(frozen, u[edge])
     return result
 

@@ -39,7 +39,7 @@ from yubi.engine.checks import LARGEST_OUTPUT
 __all__ = ["KernelPlan", "StaticRow", "UnsupportedError", "plan_kernel"]
 
 #: Bumped whenever the generated code's meaning changes: part of every kernel's cache key.
-GENERATOR_VERSION = 4
+GENERATOR_VERSION = 5
 
 
 class UnsupportedError(Exception):
@@ -77,7 +77,7 @@ class KernelPlan:
 _HEADER = """\
 import numpy as np
 
-from yubi.engine.scalar import fmax, fmin, jit, poisson, seed_states, uniform
+from yubi.engine.scalar import draw, fmax, fmin, jit, poisson, seed_states
 """
 
 
@@ -167,9 +167,14 @@ class _Expressions:
         if name == "logistic":
             return f"(0.5 * (1.0 + np.tanh(0.5 * {values[0]})))"
         if name == "poisson":
-            return self._draw(f"poisson(states, t, fmax({values[0]}, 0.0), flags)")
+            name = self._draw()
+            self.lines.append(f"state, {name} = poisson(state, fmax({values[0]}, 0.0), flags)")
+            return name
         if name == "bernoulli":
-            return self._draw(f"(1.0 if uniform(states, t) < {values[0]} else 0.0)")
+            name = self._draw()
+            self.lines.append("state, u = draw(state)")
+            self.lines.append(f"{name} = 1.0 if u < {values[0]} else 0.0")
+            return name
         raise UnsupportedError(f"{name}()")
 
     def _choose(self, test: ast.expr, yes: ast.expr, no: ast.expr) -> str:
@@ -177,10 +182,10 @@ class _Expressions:
         condition, chosen, other = self.condition(test), self.visit(yes), self.visit(no)
         return f"({chosen} if {condition} else {other})"
 
-    def _draw(self, call: str) -> str:
+    def _draw(self) -> str:
+        """The next draw's local (the caller emits the lines that draw it)."""
         name = f"r{self._draws}"
         self._draws += 1
-        self.lines.append(f"{name} = {call}")
         return name
 
 
@@ -270,7 +275,8 @@ class _Planner:
             # A hazard is a probability: the kernel only flags one that is not; the reference
             # path (yubi.engine.checks) then names the event, the month and the scenario.
             self.emit("if not (h >= 0.0 and h <= 1.0):\n            flags[2] = 1")
-            self.emit(f"f{k} = 1.0 if uniform(states, t) < h else 0.0")
+            self.emit("state, u = draw(state)")
+            self.emit(f"f{k} = 1.0 if u < h else 0.0")
             draws.append(k)
         for k, stock in enumerate(case.stocks):
             expressions = self.expressions()
@@ -324,8 +330,10 @@ class _Planner:
                  "def step(month_value, static, scenarios, stocks, events, states, out, flags,",
                  "         first, stop):",
                  "    for t in range(first, stop):",
-                 "        scenario = scenarios[t]"]
+                 "        scenario = scenarios[t]",
+                 "        state = states[t]"]
         lines += [f"        s{k} = stocks[t, {k}]" for k in range(len(self.case.stocks))]
         lines += [f"        e{k} = events[t, {k}]" for k in range(len(self.case.events))]
         lines += [f"        {line}" for line in self.body]
+        lines.append("        states[t] = state")
         return "\n".join(lines) + "\n"

@@ -187,10 +187,9 @@ def _split_months(
     read). A month is reported only after its checks passed, as on one thread."""
     from yubi.engine.helper import helper
 
-    # This thread also sets the chunk up and adds the parts' histograms: it advances the
-    # first third of the trajectories, the helper the rest (with a third of the summaries
-    # here, measured to about balance the two threads).
-    middle = size // 3
+    # Half of the trajectories each (the setup before and the merge after the months do not
+    # overlap them: a lopsided split only makes one thread wait for the other).
+    middle = size // 2
     buffers = [np.empty((outputs, size)) for _ in range(2)]
     previous: tuple[int, np.ndarray] | None = None
     for month in range(months + 1):

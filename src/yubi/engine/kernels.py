@@ -37,6 +37,10 @@ _MASK = np.int64(MAGNITUDE_MASK)
 _SHIFT = np.int64(SHIFT)
 _OFFSET = np.int64(BITS_OFFSET - ZERO_BUCKET - 1)
 _ZERO: int = ZERO_BUCKET
+_ONE_BITS = np.int64(0x3FF0_0000_0000_0000)
+#: Bit pattern of the smallest magnitude counted apart from zero, and of 2^60 (the last bucket).
+_SMALLEST_BITS = np.int64(np.float64(SMALLEST_MAGNITUDE).view(np.int64))
+_LARGEST = 2.0**60
 _LAST: int = BUCKETS - 1
 
 
@@ -163,163 +167,251 @@ def summarize_block(
     th_output: np.ndarray, th_value: np.ndarray, th_above: np.ndarray,
     integer: np.ndarray, mean: np.ndarray, m2: np.ndarray, minimum: np.ndarray,
     maximum: np.ndarray, exceed: np.ndarray, table: np.ndarray, pool: np.ndarray,
-    used: np.ndarray, chosen: np.ndarray,
+    used: np.ndarray, chosen: np.ndarray, event: np.ndarray, problem: np.ndarray,
 ) -> np.ndarray:  # pragma: no cover - compiled
     """Fold one month of one chunk (``block``: outputs × trajectories, finite values, sorted
     by scenario; scenario ``s`` is ``starts[s]:stops[s]``) into moments and the histogram,
     for the outputs ``chosen`` (indices): two threads may fold disjoint outputs of one month
-    into the shared moments, each into its own histogram."""
+    into the shared moments, each into its own histogram.
+
+    ``event[o]`` marks outputs declared 0 or 1; one of them holding anything else sets
+    ``problem[0]`` to its index and is not folded (the caller raises the case's error)."""
     outputs = block.shape[0]
     scenarios = starts.size
     bits = block.view(np.int64)
-    cell = np.empty(1)
-    cell_bits = cell.view(np.int64)
     totals = np.zeros(scenarios)
-    floors = np.zeros(scenarios)
-    ceilings = np.zeros(scenarios)
     lows = np.zeros(scenarios)
     highs = np.zeros(scenarios)
     for o in chosen:
         row = block[o]
-        # Pass 1, per scenario: sum and extremes; whole numbers are checked while they last.
         whole = integer[o]
+        plain = event[o]
         for s in range(scenarios):
-            total, low, high, floors[s], ceilings[s], all_whole = _sum_and_extremes(
-                row, starts[s], stops[s])
-            whole = whole and all_whole
-            totals[s], lows[s], highs[s] = total, low, high
+            if plain:  # 0/1 as their exact bit patterns: a count, no float sums
+                ones, plain = _count_ones(bits[o], starts[s], stops[s])
+                totals[s] = ones
+                lows[s] = 0.0 if ones < stops[s] - starts[s] else 1.0
+                highs[s] = 1.0 if ones > 0 else 0.0
+        if event[o] and not plain and not _zeros_and_ones(row):
+            problem[0] = o
+            continue
+        if not plain:
+            # Pass 1, per scenario: sum (two running sums in a fixed order: reproducible)
+            # and extremes; whole numbers are checked while they last.
+            for s in range(scenarios):
+                totals[s], lows[s], highs[s] = _sum_and_extremes(row, starts[s], stops[s])
+                whole = whole and _all_whole(row, starts[s], stops[s])
         integer[o] = whole
         for s in range(scenarios):
             a, b = starts[s], stops[s]
-            if b == a:
-                continue
-            size = b - a
-            low, high = lows[s], highs[s]
-            centre = totals[s] / size
-            mean[month, o, s] = centre
-            minimum[month, o, s] = low
-            maximum[month, o, s] = high
-            series = (month * outputs + o) * scenarios + s
-            cell[0] = low
-            low_bucket = bucket(cell_bits[0], low < 0)
-            cell[0] = high
-            high_bucket = bucket(cell_bits[0], high < 0)
-            if whole and high - low <= 1.0:
-                # Two whole values at most: the sum tells how many are high, exactly.
-                ups = 0 if high == low else int(np.rint(totals[s] - size * low))
-                m2[month, o, s] = ups * (size - ups) / size
-                for k in range(th_output.size):
-                    if th_output[k] == o:
-                        exceed[month, k, s] = _two_valued_beyond(
-                            size, ups, low, high, th_value[k], th_above[k])
-                pool = _add_counts(series, low_bucket, high_bucket, size - ups, ups, table,
-                                   pool, used)
-                continue
-            # Pass 2: squared deviations from the exact mean, and each value's bucket; the
-            # window spans the values outside the zero bucket (``floors``..``ceilings``).
-            pool = _spill(series, table, pool, used)
-            window_low = low_bucket if low <= -_SMALLEST else _ZERO + 1
-            window_high = high_bucket if high >= _SMALLEST else _ZERO - 1
-            if floors[s] < np.inf and low > -_SMALLEST:
-                cell[0] = floors[s]
-                window_low = bucket(cell_bits[0], False)
-            if ceilings[s] > -np.inf and high < _SMALLEST:
-                cell[0] = ceilings[s]
-                window_high = bucket(cell_bits[0], True)
-            if window_low <= window_high:
-                pool = _cover(series, window_low, window_high, table, pool, used)
-                base = table[series, OFFSET] - table[series, FIRST]
-            else:  # only zeros: no window (first > last)
-                base = 0
-            for k in range(th_output.size):
-                if th_output[k] == o:
-                    exceed[month, k, s] = _beyond(row, a, b, low, high, th_value[k], th_above[k])
-            squares, zeros = _squares_and_buckets(row, bits[o], a, b, centre, pool, base,
-                                                  window_low, window_high)
-            table[series, ZEROS] += zeros
-            m2[month, o, s] = squares
+            if b > a:
+                pool = _fold_slice(row, bits[o], a, b, month, o, s, outputs, scenarios,
+                                   totals[s], lows[s], highs[s], whole, th_output, th_value,
+                                   th_above, mean, m2, minimum, maximum, exceed, table, pool,
+                                   used)
     return pool
+
+
+@_jit
+def _fold_slice(
+    row: np.ndarray, bits: np.ndarray, a: int, b: int, month: int, o: int, s: int,
+    outputs: int, scenarios: int, total: float, low: float, high: float, whole: bool,
+    th_output: np.ndarray, th_value: np.ndarray, th_above: np.ndarray, mean: np.ndarray,
+    m2: np.ndarray, minimum: np.ndarray, maximum: np.ndarray, exceed: np.ndarray,
+    table: np.ndarray, pool: np.ndarray, used: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """One scenario's slice of one output, its sum and extremes known: the moments, the
+    threshold counts and the bucket counts."""
+    size = b - a
+    centre = total / size
+    mean[month, o, s] = centre
+    minimum[month, o, s] = low
+    maximum[month, o, s] = high
+    series = (month * outputs + o) * scenarios + s
+    low_bucket = _bucket_of(low)
+    high_bucket = _bucket_of(high)
+    if whole and high - low <= 1.0:
+        # Two whole values at most: the sum tells how many are high, exactly.
+        ups = 0 if high == low else int(np.rint(total - size * low))
+        m2[month, o, s] = ups * (size - ups) / size
+        for k in range(th_output.size):
+            if th_output[k] == o:
+                exceed[month, k, s] = _two_valued_beyond(
+                    size, ups, low, high, th_value[k], th_above[k])
+        return _add_counts(series, low_bucket, high_bucket, size - ups, ups, table, pool,
+                           used)
+    # Pass 2: squared deviations from the exact mean; pass 3: each value's bucket. The
+    # window spans the values outside the zero bucket (from the smallest non-zero magnitude).
+    pool = _spill(series, table, pool, used)
+    window_low, window_high = low_bucket, high_bucket
+    if -_SMALLEST < low < _SMALLEST or -_SMALLEST < high < _SMALLEST:
+        floor, ceiling = _nonzero_extremes(row, a, b)
+        if -_SMALLEST < low < _SMALLEST:
+            window_low = _bucket_of(floor) if floor < np.inf else _ZERO + 1
+        if -_SMALLEST < high < _SMALLEST:
+            window_high = _bucket_of(ceiling) if ceiling > -np.inf else _ZERO - 1
+    if window_low <= window_high:
+        pool = _cover(series, window_low, window_high, table, pool, used)
+        base = table[series, OFFSET] - table[series, FIRST]
+    else:  # only zeros: no window (first > last)
+        base = 0
+    for k in range(th_output.size):
+        if th_output[k] == o:
+            exceed[month, k, s] = _beyond(row, a, b, low, high, th_value[k], th_above[k])
+    m2[month, o, s] = _squares(row, a, b, centre)
+    if window_low > window_high:
+        table[series, ZEROS] += size
+    elif low >= _SMALLEST and high < _LARGEST:
+        _count_positive(bits, a, b, pool, base - _OFFSET)
+    elif low > -_SMALLEST and high < _LARGEST:
+        table[series, ZEROS] += _count_non_negative(bits, a, b, pool, base - _OFFSET)
+    else:
+        table[series, ZEROS] += _count_any(row, bits, a, b, pool, base, window_low,
+                                           window_high)
+    return pool
+
+
+@_jit
+def _bucket_of(value: float) -> int:  # pragma: no cover - compiled
+    """The bucket of one float."""
+    cell = np.empty(1)
+    cell[0] = value
+    return bucket(cell.view(np.int64)[0], value < 0)
+
+
+@_jit
+def _count_ones(bits: np.ndarray, a: int, b: int) -> tuple[int, bool]:  # pragma: no cover
+    """How many of ``bits[a:b]`` are 1.0, and whether all the others are +0.0 (bit
+    patterns: -0.0 and anything else are not plain)."""
+    ones = 0
+    other = 0
+    for t in range(a, b):
+        one = bits[t] == _ONE_BITS
+        ones += one
+        other |= (bits[t] != 0) & (not one)
+    return ones, other == 0
+
+
+@_jit
+def _zeros_and_ones(row: np.ndarray) -> bool:  # pragma: no cover - compiled
+    """Whether every value is 0 or 1 (either sign of zero)."""
+    for value in row:  # noqa: SIM110 - numba compiles loops, not all() of a generator
+        if value != 0.0 and value != 1.0:
+            return False
+    return True
 
 
 @_jit
 def _sum_and_extremes(
     row: np.ndarray, a: int, b: int
-) -> tuple[float, float, float, float, float, bool]:  # pragma: no cover - compiled
-    """Sum (two running sums, for speed; fixed order, so reproducible), minimum, maximum,
-    the smallest value at least 2^-20, the largest at most -2^-20, and whether every value
-    is a whole number: one pass."""
+) -> tuple[float, float, float]:  # pragma: no cover - compiled
+    """Sum (two running sums, for speed; fixed order, so reproducible), minimum and maximum:
+    one pass."""
     s0 = s1 = 0.0
     low, high = np.inf, -np.inf
-    floor, ceiling = np.inf, -np.inf
-    # Whole numbers: x - floor(x) is 0 exactly for each, so their sum stays 0 (NaN never
-    # reaches here: the kernel checks outputs are finite first).
-    fractions = 0.0
     t = a
     while t + 2 <= b:
         x0, x1 = row[t], row[t + 1]
         s0 += x0
         s1 += x1
-        fractions += (x0 - np.floor(x0)) + (x1 - np.floor(x1))
         low = min(low, min(x0, x1))
         high = max(high, max(x0, x1))
-        floor = min(floor, x0 if x0 >= _SMALLEST else np.inf)
-        floor = min(floor, x1 if x1 >= _SMALLEST else np.inf)
-        ceiling = max(ceiling, x0 if x0 <= -_SMALLEST else -np.inf)
-        ceiling = max(ceiling, x1 if x1 <= -_SMALLEST else -np.inf)
         t += 2
     if t < b:
         x0 = row[t]
         s0 += x0
-        fractions += x0 - np.floor(x0)
         low = min(low, x0)
         high = max(high, x0)
-        floor = min(floor, x0 if x0 >= _SMALLEST else np.inf)
-        ceiling = max(ceiling, x0 if x0 <= -_SMALLEST else -np.inf)
-    return s0 + s1, low, high, floor, ceiling, fractions == 0.0
+    return s0 + s1, low, high
 
 
 @_jit
-def _squares_and_buckets(
-    row: np.ndarray, bits: np.ndarray, a: int, b: int, centre: float, pool: np.ndarray,
-    base: int, first: int, last: int,
-) -> tuple[float, int]:  # pragma: no cover - compiled
-    """Sum of squared deviations from ``centre``, counting each value's bucket in the window
-    ``first..last`` at ``base`` (``first > last``: no window, every value is zero); the zero
-    bucket is counted apart and returned as the second value."""
+def _all_whole(row: np.ndarray, a: int, b: int) -> bool:  # pragma: no cover - compiled
+    """Whether every value of ``row[a:b]`` is a whole number (stops at the first that is
+    not: most outputs that are not whole show it at once)."""
+    t = a
+    while t + 4 <= b:
+        if not ((row[t] == np.floor(row[t])) & (row[t + 1] == np.floor(row[t + 1]))
+                & (row[t + 2] == np.floor(row[t + 2])) & (row[t + 3] == np.floor(row[t + 3]))):
+            return False
+        t += 4
+    while t < b:
+        if row[t] != np.floor(row[t]):
+            return False
+        t += 1
+    return True
+
+
+@_jit
+def _nonzero_extremes(
+    row: np.ndarray, a: int, b: int
+) -> tuple[float, float]:  # pragma: no cover - compiled
+    """The smallest value at least 2^-20 and the largest at most -2^-20 (infinite when
+    there is none): where a window starts when the slice also holds zeros."""
+    floor, ceiling = np.inf, -np.inf
+    for t in range(a, b):
+        x = row[t]
+        if x >= _SMALLEST:
+            floor = min(floor, x)
+        elif x <= -_SMALLEST:
+            ceiling = max(ceiling, x)
+    return floor, ceiling
+
+
+@_jit
+def _squares(row: np.ndarray, a: int, b: int, centre: float) -> float:  # pragma: no cover
+    """Sum of squared deviations from ``centre`` (two running sums, fixed order)."""
     s0 = s1 = 0.0
-    if first > last:
-        t = a
-        while t + 2 <= b:
-            d0, d1 = row[t] - centre, row[t + 1] - centre
-            s0 += d0 * d0
-            s1 += d1 * d1
-            t += 2
-        if t < b:
-            d0 = row[t] - centre
-            s0 += d0 * d0
-        return s0 + s1, b - a
-    # Without branches on the bucket (a zero is as likely as not in many outputs): a zero
-    # adds 0 at the window's edge, every other value 1 at its bucket.
-    counted = 0
     t = a
     while t + 2 <= b:
         d0, d1 = row[t] - centre, row[t + 1] - centre
         s0 += d0 * d0
         s1 += d1 * d1
-        for lane in range(2):
-            position = bucket(bits[t + lane], row[t + lane] < 0)
-            keep = position != _ZERO
-            pool[base + min(max(position, first), last)] += keep
-            counted += keep
         t += 2
     if t < b:
         d0 = row[t] - centre
         s0 += d0 * d0
+    return s0 + s1
+
+
+@_jit
+def _count_positive(bits: np.ndarray, a: int, b: int, pool: np.ndarray,
+                    base: int) -> None:  # pragma: no cover - compiled
+    """Count values from 2^-20 to below 2^60: the bucket is the top bits, shifted."""
+    for t in range(a, b):
+        pool[base + (bits[t] >> _SHIFT)] += 1
+
+
+@_jit
+def _count_non_negative(bits: np.ndarray, a: int, b: int, pool: np.ndarray,
+                        base: int) -> int:  # pragma: no cover - compiled
+    """Count values below 2^60 and above -2^-20; returns how many are zeros (below 2^-20
+    in magnitude), which are not in the window."""
+    zeros = 0
+    for t in range(a, b):
+        magnitude = bits[t] & _MASK
+        if magnitude < _SMALLEST_BITS:
+            zeros += 1
+        else:
+            pool[base + (magnitude >> _SHIFT)] += 1
+    return zeros
+
+
+@_jit
+def _count_any(
+    row: np.ndarray, bits: np.ndarray, a: int, b: int, pool: np.ndarray, base: int,
+    first: int, last: int,
+) -> int:  # pragma: no cover - compiled
+    """Count any values in the window ``first..last`` at ``base``; returns how many are
+    zeros. Without branches on the bucket (a zero is as likely as not in many outputs): a
+    zero adds 0 at the window's edge, every other value 1 at its bucket."""
+    counted = 0
+    for t in range(a, b):
         position = bucket(bits[t], row[t] < 0)
         keep = position != _ZERO
         pool[base + min(max(position, first), last)] += keep
         counted += keep
-    return s0 + s1, b - a - counted
+    return b - a - counted
 
 
 @_jit
@@ -363,9 +455,26 @@ def add_histogram(
     table: np.ndarray, pool: np.ndarray, used: np.ndarray, other_table: np.ndarray,
     other_pool: np.ndarray,
 ) -> np.ndarray:  # pragma: no cover - compiled
-    """Add another histogram's counts into this one (integers: exact and order-free)."""
+    """Add another histogram's counts into this one (integers: exact and order-free).
+
+    A series this histogram has not seen takes the other's row and window as they are (the
+    two halves of a split month hold disjoint outputs: merging them is then a copy)."""
+    extra = 0
+    for series in range(other_table.shape[0]):
+        if other_table[series, FIRST] >= 0:
+            extra += other_table[series, WIDTH]
+    pool = _reserve(pool, used, extra)
     for series in range(other_table.shape[0]):
         other = other_table[series]
+        if _empty(table[series]):
+            table[series] = other
+            if other[FIRST] >= 0:
+                size = other[WIDTH]
+                place = used[0]
+                pool[place : place + size] = other_pool[other[OFFSET] : other[OFFSET] + size]
+                table[series, OFFSET] = place
+                used[0] += size
+            continue
         if other[PAIR_LOW] >= 0:
             pool = _add_counts(series, other[PAIR_LOW], other[PAIR_HIGH], other[LOW_COUNT],
                                other[HIGH_COUNT], table, pool, used)
@@ -383,6 +492,12 @@ def add_histogram(
         for i in range(size):
             pool[place + i] += other_pool[source + i]
     return pool
+
+
+@_jit
+def _empty(row: np.ndarray) -> bool:  # pragma: no cover - compiled
+    """Whether a series has no counts at all: no window, no pair, no zeros."""
+    return row[FIRST] < 0 and row[PAIR_LOW] < 0 and row[ZEROS] == 0
 
 
 @_jit

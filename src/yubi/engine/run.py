@@ -22,7 +22,9 @@ import numpy as np
 
 from yubi.case.loader import parse_case_text
 from yubi.case.model import Case, compile_case
+from yubi.engine.checks import check_events
 from yubi.engine.groups import with_branches
+from yubi.engine.memory import keep_freed_memory
 from yubi.engine.results import SimulationResult
 from yubi.engine.sampling import SAMPLERS, Sampler, chunk_design, dynamics_rng
 from yubi.engine.simulate import ChunkLayout, layout_of, run_chunk
@@ -115,6 +117,7 @@ def simulate(
         Per scenario and overall, per month: mean, sd, p05–p95 and threshold probabilities.
     """
     settings = RunSettings(samples, seed, sampler)
+    keep_freed_memory()
     started = time.perf_counter()
     if workers is not None and workers < 1:
         raise UsageError(f"workers must be at least 1, got {workers}")
@@ -143,6 +146,22 @@ def threshold_specs(case: Case) -> list[ThresholdSpec]:
 
 
 _THRESHOLDS: dict[int, tuple[Any, ThresholdArrays]] = {}
+
+
+def _halves(case: Case) -> tuple[np.ndarray, np.ndarray]:
+    """The outputs each of two threads summarizes, balanced by their cost."""
+    load = [0.0, 0.0]
+    chosen: tuple[list[int], list[int]] = ([], [])
+    for index, output in enumerate(case.outputs):
+        lighter = 0 if load[0] <= load[1] else 1
+        chosen[lighter].append(index)
+        load[lighter] += 0.1 if output.event else 1.0
+    return (np.array(chosen[0], dtype=np.int64), np.array(chosen[1], dtype=np.int64))
+
+
+def _event_outputs(case: Case) -> np.ndarray:
+    """Per output, whether it is declared 0 or 1 (``kind: event``)."""
+    return np.array([output.event for output in case.outputs], dtype=np.bool_)
 
 
 def _threshold_arrays(case: Case) -> ThresholdArrays:
@@ -188,24 +207,30 @@ def summarize_chunk(
     kept = np.empty((months, outputs, rows)) if keep_months else None
     layout = layout_of(case, design)
 
+    events = _event_outputs(case)
+
+    def checked(month: int, block: np.ndarray, problem: int) -> None:
+        if problem >= 0:  # an event output is not 0 or 1: the case's located error
+            check_events(case, block, month, layout.scenario)
+
     def on_month(month: int, block: np.ndarray) -> None:
-        summarize_month(month, block, layout.bounds, thresholds, moments, histogram)
+        checked(month, block, summarize_month(month, block, layout.bounds, thresholds,
+                                              moments, histogram, events=events))
         if kept is not None:
             kept[month] = block
 
-    # Split: every third output here, the others on the helper (this thread also sets the
-    # chunk up); interleaved, so cheap 0/1 outputs spread evenly. Each part has its own
-    # histogram, added up at the end (counts: exact).
-    here = np.arange(0, outputs, 3)
-    halves = (here, np.setdiff1d(np.arange(outputs), here))
+    # Split: each thread folds about half of the summary work; an event output costs about
+    # a tenth of another (counted, not summed and bucketed).
+    halves = _halves(case)
     second = Histogram()
 
     def on_half(month: int, block: np.ndarray, half: int) -> None:
-        summarize_month(month, block, layout.bounds, thresholds, moments,
-                        second if half else histogram, halves[half])
+        checked(month, block, summarize_month(month, block, layout.bounds, thresholds, moments,
+                                              second if half else histogram, halves[half],
+                                              events))
 
     run_chunk(case, design, layout, dynamics_rng(settings.seed, chunk_index), on_month,
-              on_half=on_half if split and kept is None else None)
+              on_half=on_half if split and kept is None else None, events_checked=True)
     histogram.add(second)
     moments.count[:] = [stop - start for start, stop in layout.bounds]
     return moments, layout, kept

@@ -42,11 +42,14 @@ def seed_states(key: np.uint64, states: np.ndarray) -> None:  # pragma: no cover
 
 
 @_jit
-def uniform(states: np.ndarray, t: int) -> float:  # pragma: no cover - compiled
-    """The next uniform in [0, 1) of trajectory ``t``'s SplitMix64 stream (53 bits)."""
-    z = states[t] + _GAMMA
-    states[t] = z
-    return float(_mix(z) >> _S11) * (1.0 / 9007199254740992.0)
+def draw(state: np.uint64) -> tuple[np.uint64, float]:  # pragma: no cover - compiled
+    """Advance a SplitMix64 ``state``: the new state and a uniform in [0, 1) (53 bits).
+
+    Kernels hold a trajectory's state in a local for the whole month (loaded once, stored
+    once): the compiler cannot keep it in a register through an array, which the kernel's
+    other stores might alias."""
+    state = state + _GAMMA
+    return state, float(_mix(state) >> _S11) * (1.0 / 9007199254740992.0)
 
 
 @_jit
@@ -61,18 +64,19 @@ def fmax(a: float, b: float) -> float:  # pragma: no cover - compiled
 
 @_jit
 def poisson(
-    states: np.ndarray, t: int, lam: float, flags: np.ndarray
-) -> float:  # pragma: no cover - compiled
-    """A Poisson draw of mean ``lam`` (at least 0) from trajectory ``t``'s stream; NaN, and
-    ``flags[1]`` set, when ``lam`` is NaN or beyond what a 64-bit count holds."""
+    state: np.uint64, lam: float, flags: np.ndarray
+) -> tuple[np.uint64, float]:  # pragma: no cover - compiled
+    """A Poisson draw of mean ``lam`` (at least 0) from a SplitMix64 ``state``: the new
+    state and the count; NaN, and ``flags[1]`` set, when ``lam`` is NaN or beyond what a
+    64-bit count holds."""
     if not lam <= _POISSON_MAX:
         flags[1] = 1
-        return np.nan
+        return state, np.nan
     if lam == 0.0:
-        return 0.0
+        return state, 0.0
     if lam < 10.0:
         # Inversion: one uniform, walking up the cumulative probabilities.
-        u = uniform(states, t)
+        state, u = draw(state)
         k = 0.0
         term = math.exp(-lam)
         cumulative = term
@@ -80,7 +84,7 @@ def poisson(
             k += 1.0
             term *= lam / k
             cumulative += term
-        return k
+        return state, k
     # Hörmann's PTRS (transformed rejection with squeeze), as NumPy uses for lam >= 10.
     slam = math.sqrt(lam)
     loglam = math.log(lam)
@@ -89,15 +93,16 @@ def poisson(
     invalpha = 1.1239 + 1.1328 / (b - 3.4)
     vr = 0.9277 - 3.6224 / (b - 2.0)
     while True:
-        u = uniform(states, t) - 0.5
-        v = uniform(states, t)
+        state, u = draw(state)
+        u = u - 0.5
+        state, v = draw(state)
         us = 0.5 - abs(u)
         k = math.floor((2.0 * a / us + b) * u + lam + 0.43)
         if us >= 0.07 and v <= vr:
-            return k
+            return state, k
         if k < 0.0 or (us < 0.013 and v > us):
             continue
         if (math.log(v) + math.log(invalpha) - math.log(a / (us * us) + b)) <= (
             -lam + k * loglam - math.lgamma(k + 1.0)
         ):
-            return k
+            return state, k

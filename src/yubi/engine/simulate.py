@@ -68,6 +68,7 @@ def run_chunk(
     *,
     compiled: bool = True,
     on_half: HalfCallback | None = None,
+    events_checked: bool = False,
 ) -> None:
     """Simulate the trajectories of one design and report every month's outputs.
 
@@ -91,8 +92,11 @@ def run_chunk(
         Split each month over two threads (compiled kernels only): each computes half of
         the trajectories and makes ``on_half(month, outputs, half)`` for its ``half`` (0 or
         1) instead of ``on_month``. Without a kernel, ``on_month`` is called as usual.
+    events_checked
+        The callbacks check that ``kind: event`` outputs are 0 or 1 themselves (the
+        summaries do, as they count them); otherwise they are checked before each call.
     """
-    if any(output.event for output in case.outputs):
+    if not events_checked and any(output.event for output in case.outputs):
         on_month = _checking_events(case, layout, on_month)
         if on_half is not None:
             on_half = _checking_events_in_half(case, layout, on_half)

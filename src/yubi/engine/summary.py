@@ -184,7 +184,8 @@ def summarize_month(
     moments: ChunkMoments,
     histogram: Histogram,
     outputs: IntArray | None = None,
-) -> None:
+    events: NDArray[np.bool_] | None = None,
+) -> int:
     """Fold one month of one chunk into ``moments`` and ``histogram``.
 
     Parameters
@@ -198,6 +199,15 @@ def summarize_month(
     outputs
         Indices of the outputs to fold (default: all). Two threads may fold disjoint sets of
         one month, each into its own histogram (merged later: counts add exactly).
+    events
+        Per output, whether it is declared to be 0 or 1 (``kind: event``): those are counted
+        without float sums, and checked.
+
+    Returns
+    -------
+    int
+        -1, or the index of an event output that holds a value other than 0 or 1 (that
+        output is not folded: the caller raises the case's error).
     """
     from yubi.engine import kernels
 
@@ -208,18 +218,27 @@ def summarize_month(
     histogram.ensure(shape)
     if outputs is None:
         outputs = _every_output(shape[1])
+    if events is None:
+        events = _no_events(shape[1])
+    problem = np.full(1, -1, dtype=np.int64)
     histogram.pool = kernels.summarize_block(
         np.ascontiguousarray(block), np.ascontiguousarray(edges[:, 0]),
         np.ascontiguousarray(edges[:, 1]), month, thresholds.output, thresholds.value,
         thresholds.above, moments.integer, moments.mean, moments.m2, moments.minimum,
         moments.maximum, moments.exceed, histogram.table, histogram.pool, histogram.used,
-        outputs,
+        outputs, events, problem,
     )
+    return int(problem[0])
 
 
 @lru_cache(maxsize=16)
 def _every_output(outputs: int) -> IntArray:
     return np.arange(outputs, dtype=np.int64)
+
+
+@lru_cache(maxsize=16)
+def _no_events(outputs: int) -> NDArray[np.bool_]:
+    return np.zeros(outputs, dtype=np.bool_)
 
 
 @dataclass
