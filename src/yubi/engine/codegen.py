@@ -1,8 +1,8 @@
 """Translating a compiled case's monthly dynamics into the source of one fused kernel.
 
-The kernel advances the trajectories ``first..stop-1`` of a chunk by one month in a single
-loop (two threads may advance two halves at once: a trajectory's numbers depend only on its
-own state and stream), covering scenario
+The kernel advances a chunk's trajectories by one month in a single loop (two threads may
+each advance alternate tiles of them at once: a trajectory's numbers depend only on its own
+state and stream), covering scenario
 flags, dynamic quantities and flows, event draws, stock updates and outputs, all as scalar
 float64 code per trajectory, with no temporary arrays. It is generated **only from the
 checked syntax trees** of :mod:`yubi.case.expressions` (whitelisted nodes, resolved names),
@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -39,7 +40,10 @@ from yubi.engine.checks import LARGEST_OUTPUT
 __all__ = ["KernelPlan", "StaticRow", "UnsupportedError", "plan_kernel"]
 
 #: Bumped whenever the generated code's meaning changes: part of every kernel's cache key.
-GENERATOR_VERSION = 5
+GENERATOR_VERSION = 6
+#: Trajectories per tile: two threads advancing one month take alternate tiles, so each gets
+#: every scenario's share (costs differ by scenario); 256 float64 = 2 KiB, whole cache lines.
+TILE = 256
 
 
 class UnsupportedError(Exception):
@@ -328,12 +332,15 @@ class _Planner:
     def source(self) -> str:
         lines = [_HEADER, "", "@jit",
                  "def step(month_value, static, scenarios, stocks, events, states, out, flags,",
-                 "         first, stop):",
-                 "    for t in range(first, stop):",
-                 "        scenario = scenarios[t]",
-                 "        state = states[t]"]
-        lines += [f"        s{k} = stocks[t, {k}]" for k in range(len(self.case.stocks))]
-        lines += [f"        e{k} = events[t, {k}]" for k in range(len(self.case.events))]
-        lines += [f"        {line}" for line in self.body]
-        lines.append("        states[t] = state")
+                 "         part, parts):",
+                 "    size = scenarios.size",
+                 f"    for tile in range(part, (size + {TILE - 1}) // {TILE}, parts):",
+                 f"        for t in range(tile * {TILE}, min(tile * {TILE} + {TILE}, size)):",
+                 "            scenario = scenarios[t]",
+                 "            state = states[t]"]
+        lines += [f"            s{k} = stocks[t, {k}]" for k in range(len(self.case.stocks))]
+        lines += [f"            e{k} = events[t, {k}]" for k in range(len(self.case.events))]
+        body = "\n".join(f"        {line}" for line in self.body)
+        lines.append(textwrap.indent(body, "    "))
+        lines.append("            states[t] = state")
         return "\n".join(lines) + "\n"

@@ -139,6 +139,8 @@ def run_compiled(
     A trajectory's numbers depend only on its own state and stream, so the split changes
     none of them; ``on_month`` is then not called."""
     case = trajectories.case
+    if on_half is not None:  # the helper thread is free until the months start
+        trajectories.draw_marginals(split=True)
     trajectories.prepare()
     size = trajectories.size
     static = _static(kernel.plan, trajectories)
@@ -154,10 +156,10 @@ def run_compiled(
     flags = np.zeros(3, dtype=np.int64)
     scenarios = np.ascontiguousarray(trajectories.env["__scenario__"])
 
-    def step(month: int, out: np.ndarray, first: int, stop: int) -> None:
+    def step(month: int, out: np.ndarray, part: int, parts: int) -> None:
         started = time.perf_counter() if kernel.plan.key not in compile_seconds else None
         module.step(float(month), static, scenarios, stocks, events, states, out, flags,
-                    first, stop)
+                    part, parts)
         if started is not None:
             compile_seconds.setdefault(kernel.plan.key, time.perf_counter() - started)
 
@@ -171,7 +173,7 @@ def run_compiled(
     if on_half is None or size < 2:
         out = np.empty((len(case.outputs), size))
         for month in range(months):
-            step(month, out, 0, size)
+            step(month, out, 0, 1)
             check(month)
             on_month(month, out)
         return
@@ -187,9 +189,8 @@ def _split_months(
     read). A month is reported only after its checks passed, as on one thread."""
     from yubi.engine.helper import helper
 
-    # Half of the trajectories each (the setup before and the merge after the months do not
-    # overlap them: a lopsided split only makes one thread wait for the other).
-    middle = size // 2
+    # Alternate tiles of trajectories each: both threads get a share of every scenario,
+    # whose costs differ (a lopsided split only makes one thread wait for the other).
     buffers = [np.empty((outputs, size)) for _ in range(2)]
     previous: tuple[int, np.ndarray] | None = None
     for month in range(months + 1):
@@ -199,14 +200,14 @@ def _split_months(
         def other(current: int | None = current, out: np.ndarray = out,
                   previous: tuple[int, np.ndarray] | None = previous) -> None:
             if current is not None:
-                step(current, out, middle, size)
+                step(current, out, 1, 2)
             if previous is not None:
                 on_half(previous[0], previous[1], 1)
 
         pending = helper().submit(other)
         try:
             if current is not None:
-                step(current, out, 0, middle)
+                step(current, out, 0, 2)
             if previous is not None:
                 on_half(previous[0], previous[1], 0)
         finally:

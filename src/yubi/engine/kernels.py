@@ -72,7 +72,8 @@ def _reserve(pool: np.ndarray, used: np.ndarray, extra: int) -> np.ndarray:  # p
     need = used[0] + extra
     if need <= pool.size:
         return pool
-    grown = np.zeros(max(need, 2 * pool.size), dtype=np.int64)
+    # Not zeroed: every window is zeroed (or copied in whole) when it is placed.
+    grown = np.empty(max(need, 2 * pool.size), dtype=np.int64)
     grown[: used[0]] = pool[: used[0]]
     return grown
 
@@ -497,7 +498,7 @@ def add_histogram(
 @_jit
 def _empty(row: np.ndarray) -> bool:  # pragma: no cover - compiled
     """Whether a series has no counts at all: no window, no pair, no zeros."""
-    return row[FIRST] < 0 and row[PAIR_LOW] < 0 and row[ZEROS] == 0
+    return bool(row[FIRST] < 0 and row[PAIR_LOW] < 0 and row[ZEROS] == 0)
 
 
 @_jit

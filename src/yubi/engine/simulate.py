@@ -273,6 +273,25 @@ class Trajectories:
             return value.astype(np.float64)
         return value
 
+    def draw_marginals(self, split: bool = False) -> None:
+        """Compute every drawn definition's values now (inverse CDFs of design columns);
+        ``split``: half of them on the helper thread, at once (they are independent)."""
+        keys = [(variable, key) for variable in self.case.variables
+                for key, definition in ((-1, variable.base), *variable.overrides.items())
+                if definition.marginal is not None and definition.expression is None]
+        if not split or len(keys) < 2:
+            for variable, key in keys:
+                self.definition(variable, key)
+            return
+        from yubi.engine.helper import helper
+
+        later = helper().submit(lambda: [self.definition(v, k) for v, k in keys[1::2]])
+        try:
+            for variable, key in keys[::2]:
+                self.definition(variable, key)
+        finally:
+            later.result()
+
     def definition(self, variable: Variable, key: int) -> Any:
         """A constant or drawn definition (base: ``key`` -1, else the override's scenario)."""
         return self._definition(variable, key, variable.overrides.get(key, variable.base))

@@ -112,7 +112,8 @@ class Histogram:
         self.shape = shape
         self.table = np.full((series, 8), -1, dtype=np.int64)
         self.table[:, 7] = 0  # zeros are counted (kernels.ZEROS)
-        self.pool = np.zeros(max(series * 256, 4096), dtype=np.int64)
+        # Not zeroed: a window is zeroed when it is placed (kernels._cover).
+        self.pool = np.empty(max(series * 256, 4096), dtype=np.int64)
 
     def add(self, other: Histogram) -> None:
         """Add ``other``'s counts (integers: exact and order-free)."""
