@@ -223,13 +223,27 @@ def summarize_month(
         events = _no_events(shape[1])
     problem = np.full(1, -1, dtype=np.int64)
     histogram.pool = kernels.summarize_block(
-        np.ascontiguousarray(block), np.ascontiguousarray(edges[:, 0]),
+        _rows_of(block), np.ascontiguousarray(edges[:, 0]),
         np.ascontiguousarray(edges[:, 1]), month, thresholds.output, thresholds.value,
         thresholds.above, moments.integer, moments.mean, moments.m2, moments.minimum,
         moments.maximum, moments.exceed, histogram.table, histogram.pool, histogram.used,
         outputs, events, problem,
     )
     return int(problem[0])
+
+
+def _rows_of(block: FloatArray) -> FloatArray:
+    """A C-ordered array whose rows start with ``block``'s: ``block`` itself, or the wider
+    buffer a padded month block is the first columns of (``engine.compiled.month_buffer``;
+    the summaries read only the columns the scenario bounds name), or a copy."""
+    base = block.base
+    if (not block.flags.c_contiguous and isinstance(base, np.ndarray) and base.ndim == 2
+            and base.flags.c_contiguous and base.dtype == block.dtype
+            and base.shape[0] == block.shape[0] and base.shape[1] >= block.shape[1]
+            and block.strides == base.strides
+            and block.ctypes.data == base.ctypes.data):
+        return base
+    return np.ascontiguousarray(block)
 
 
 @lru_cache(maxsize=16)
