@@ -22,6 +22,7 @@ import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -342,8 +343,53 @@ def _poisson(lam: float) -> tuple[FloatArray, FloatArray]:
 
 
 def _tabulate(frozen: Any) -> tuple[FloatArray, FloatArray]:
+    """The inverse CDF at :data:`TABLE_POINTS` equally spaced probabilities, kept on disk:
+    SciPy takes about 30 ms to tabulate a beta (PERT), 0.6 s for the bundled case's 22, in
+    every new process; loading the saved table gives the same numbers in a fraction of a
+    millisecond. Keyed by the family, its parameters, the table size and SciPy's version."""
     knots = np.linspace(0.0, 1.0, TABLE_POINTS)
-    return knots, np.asarray(frozen.ppf(knots), dtype=np.float64)
+    path = _table_path(frozen)
+    if path is not None:
+        try:
+            saved = np.load(path, allow_pickle=False)
+            if saved.shape == knots.shape and saved.dtype == np.float64:
+                return knots, saved
+        except (OSError, ValueError):  # missing or unreadable: computed and saved again
+            pass
+    values = np.asarray(frozen.ppf(knots), dtype=np.float64)
+    if path is not None:
+        _save_table(path, values)
+    return knots, values
+
+
+def _table_path(frozen: Any) -> Path | None:
+    import hashlib
+
+    import scipy
+
+    from yubi.cachedir import cache_folder
+
+    try:
+        key = repr((frozen.dist.name, tuple(float(a) for a in frozen.args),
+                    sorted((k, float(v)) for k, v in frozen.kwds.items()), TABLE_POINTS,
+                    scipy.__version__))
+    except (TypeError, ValueError):  # parameters that are not plain numbers: not cached
+        return None
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    return cache_folder() / "tables" / f"{frozen.dist.name}-{digest}.npy"
+
+
+def _save_table(path: Path, values: FloatArray) -> None:
+    import contextlib
+    import io
+
+    from yubi.cachedir import write_atomically
+
+    buffer = io.BytesIO()
+    np.save(buffer, values, allow_pickle=False)
+    # A read-only cache folder only costs the time to tabulate again.
+    with contextlib.suppress(OSError):
+        write_atomically(path, buffer.getvalue())
 
 
 def _interpolated_ppf(

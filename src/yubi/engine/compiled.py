@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from yubi.cachedir import cache_folder
 from yubi.case.model import Case
 from yubi.engine.codegen import KernelPlan, UnsupportedError, plan_kernel
 from yubi.engine.simulate import HalfCallback, MonthCallback, Trajectories
@@ -62,16 +63,6 @@ _MODULES: dict[str, ModuleType] = {}
 _PLANS: dict[int, tuple[weakref.ref[Case], Kernel | None]] = {}
 #: Seconds each kernel (by key) took to compile or load from disk on its first call.
 compile_seconds: dict[str, float] = {}
-
-
-def cache_folder() -> Path:
-    """Where generated kernels and numba's compiled code are kept."""
-    configured = os.environ.get("YUBI_KERNEL_CACHE")
-    if configured:
-        return Path(configured)
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("yubi")) / "kernels"
 
 
 def kernel_for(case: Case) -> Kernel | None:
