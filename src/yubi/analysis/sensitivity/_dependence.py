@@ -23,8 +23,6 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from SALib.analyze import rbd_fast
-from scipy import stats
 
 from yubi.analysis.sensitivity._problem import FloatArray, Problem, subseed
 
@@ -81,6 +79,8 @@ def given_data_first(
     salib_problem = {"num_vars": len(which), "names": names, "bounds": [[0.0, 1.0]] * len(which)}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        from SALib.analyze import rbd_fast  # SALib imports pandas: on first use only
+
         result = rbd_fast.analyze(salib_problem, inputs[:, which], y, M=HARMONICS,
                                   num_resamples=RESAMPLES, conf_level=0.95,
                                   seed=subseed(seed, "bootstrap"))
@@ -94,6 +94,8 @@ def rank_correlations(inputs: FloatArray, y: FloatArray) -> FloatArray:
         return np.full(inputs.shape[1], np.nan)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        from scipy import stats
+
         values = [stats.spearmanr(inputs[:, j], y).statistic for j in range(inputs.shape[1])]
     return np.asarray(values, dtype=np.float64)
 

@@ -23,8 +23,6 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from SALib.analyze import morris as morris_analyze
-from SALib.sample import morris as morris_sample
 
 from yubi.analysis.sensitivity._dependence import correlation_note, groups_of
 from yubi.analysis.sensitivity._problem import (
@@ -71,6 +69,8 @@ def run_morris(problem: Problem, samples: int, seed: int) -> dict[str, Sensitivi
         started = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            from SALib.sample import morris as morris_sample  # pandas: on first use
+
             points = morris_sample.sample(salib_problem, trajectories, num_levels=LEVELS,
                                           seed=subseed(seed, "design"))
         design, outputs, check = evaluate_points(case, problem, points, seed, stride)
@@ -105,6 +105,8 @@ def _month_result(
     else:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            from SALib.analyze import morris as morris_analyze
+
             indices = morris_analyze.analyze(
                 problem.salib_problem(_LOW, _HIGH, groups), runs.inputs, y,
                 num_resamples=RESAMPLES, conf_level=0.95, num_levels=LEVELS,

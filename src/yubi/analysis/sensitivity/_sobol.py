@@ -40,8 +40,6 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from SALib.analyze import sobol as sobol_analyze
-from SALib.sample import sobol as sobol_sample
 
 from yubi.analysis.sensitivity._dependence import (
     correlation_note,
@@ -96,6 +94,8 @@ def run_sobol(problem: Problem, samples: int, seed: int) -> dict[str, Sensitivit
         started = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            from SALib.sample import sobol as sobol_sample  # pandas: on first use
+
             points = sobol_sample.sample(problem.salib_problem(groups=groups), base,
                                          calc_second_order=False, scramble=True,
                                          seed=subseed(seed, "design"))
@@ -140,6 +140,8 @@ def _month_result(
     else:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            from SALib.analyze import sobol as sobol_analyze
+
             indices = sobol_analyze.analyze(problem.salib_problem(groups=groups), y,
                                             calc_second_order=False, num_resamples=RESAMPLES,
                                             conf_level=0.95, seed=subseed(seed, "bootstrap"))
