@@ -525,11 +525,12 @@ def compact(table: np.ndarray, pool: np.ndarray) -> np.ndarray:  # pragma: no co
 def quantiles(
     table: np.ndarray, pool: np.ndarray, count: np.ndarray, minimum: np.ndarray,
     maximum: np.ndarray, integer: np.ndarray, probabilities: np.ndarray, values: np.ndarray,
-    first_month: int, stop_month: int, result: np.ndarray,
+    first_month: int, stop_month: int, month_step: int, result: np.ndarray,
 ) -> None:  # pragma: no cover - compiled
     """Linear-interpolated quantiles per (month, output, slot) into ``result`` (NaN-filled,
-    months × outputs × slots × probabilities), for months ``first_month..stop_month-1``
-    (two threads may fill two month ranges); the last slot merges the scenarios' counts.
+    months × outputs × slots × probabilities), for months ``first_month..stop_month-1`` by
+    ``month_step`` (two threads may fill alternate months); the last slot merges the
+    scenarios' counts.
     ``values`` holds each bucket's representative value."""
     _, outputs, slots = minimum.shape
     scenarios = slots - 1
@@ -545,7 +546,7 @@ def quantiles(
     for slot in range(slots):
         ranks[slot], order[slot] = _ranks(count[slot], probabilities)
     ends = np.empty(2 * probabilities.size)
-    for m in range(first_month, stop_month):
+    for m in range(first_month, stop_month, month_step):
         for o in range(outputs):
             used = 0
             for s in range(scenarios):

@@ -410,18 +410,18 @@ def _quantiles(
         return result
     arguments = (histogram.table, histogram.pool, count, minimum, maximum, integer,
                  np.array(PROBABILITIES), _bucket_values())
-    # Months are independent: with a spare core, the helper thread fills the later half.
-    middle = months // 2 if months >= 8 and histogram.table.shape[0] >= 256 else months
-    if middle < months and _spare_core():
+    # Months are independent: with a spare core, the helper thread fills every other month
+    # (alternate months, not halves: later months spread wider and cost more).
+    if months >= 8 and histogram.table.shape[0] >= 256 and _spare_core():
         from yubi.engine.helper import helper
 
-        later = helper().submit(kernels.quantiles, *arguments, middle, months, result)
+        odd = helper().submit(kernels.quantiles, *arguments, 1, months, 2, result)
         try:
-            kernels.quantiles(*arguments, 0, middle, result)
+            kernels.quantiles(*arguments, 0, months, 2, result)
         finally:
-            later.result()
+            odd.result()
     else:
-        kernels.quantiles(*arguments, 0, months, result)
+        kernels.quantiles(*arguments, 0, months, 1, result)
     return result
 
 
