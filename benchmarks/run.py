@@ -73,6 +73,19 @@ def main() -> None:
         (HERE / "RESULTS.md").write_text(text, encoding="utf-8")
 
 
+def _load_note(loads: tuple[str, str]) -> str:
+    """What the load average says about the figures (its 1-minute value at the start)."""
+    try:
+        start = float(loads[0].split()[0].rstrip(","))
+    except (ValueError, IndexError):
+        return ""
+    if start >= 2:
+        return ("The machine was shared with other jobs while this ran, so absolute times "
+                "are high and noisy.")
+    return ("Nothing else of ours ran; on this virtual machine the same run still varies by "
+            "10–30 % from minute to minute (its neighbours share the host).")
+
+
 def _failed(where: str, error: Exception) -> Figure:
     traceback.print_exc()
     return Figure(f"{where}", "failed", "", "not measured",
@@ -97,11 +110,9 @@ def render(figures: list[Figure], *, quick: bool, minutes: float,
         "",
         f"- **Machine:** {machine()}.",
         f"- **Debian packages the brief used:** {listed}.",
-        f"- **Load average:** {loads[0]} at the start, {loads[1]} at the end. The machine was "
-        "shared with other jobs while this ran, so absolute times are high and noisy; ratios "
-        "measured in the same run, CPU times (which load changes far less; on an idle machine "
-        "a one-process command's wall time is about its CPU time) and the `python -c pass` "
-        "floor say more than any one wall-clock time.",
+        f"- **Load average:** {loads[0]} at the start, {loads[1]} at the end. "
+        + _load_note(loads) + " Ratios measured in the same run, CPU times and the "
+        "`python -c pass` floor say more than any one wall-clock time.",
         "",
         f"{met} figure{'' if met == 1 else 's'} meet{'s' if met == 1 else ''} the target, "
         f"{len(missed)} do{'es' if len(missed) == 1 else ''} not"

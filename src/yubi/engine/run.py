@@ -45,7 +45,7 @@ __all__ = ["CHUNK_SIZE", "MAX_SAMPLES", "RunSettings", "simulate"]
 CHUNK_SIZE = 1 << 15
 MAX_SAMPLES = 2**31 - 1
 #: Single-chunk runs of at least this many trajectories split each month over two threads.
-SPLIT_THRESHOLD = 1000
+SPLIT_THRESHOLD = 2000
 Progress = Callable[[int], None]
 
 
