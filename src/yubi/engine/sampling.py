@@ -12,7 +12,9 @@ fast-forwards to its first point.
 
 from __future__ import annotations
 
-from typing import Literal
+import threading
+from collections import OrderedDict
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -64,6 +66,34 @@ def chunk_design(
     numpy.ndarray
         ``(rows, dimensions)`` uniforms in (0, 1).
     """
+    key = (sampler, seed, chunk_index, chunk_size, rows, dimensions,
+           None if correlation is None else correlation.tobytes())
+    with _RECENT_LOCK:
+        design = _RECENT.get(key)
+        if design is not None:
+            _RECENT.move_to_end(key)
+            return design
+    design = _new_design(sampler, seed, chunk_index, chunk_size, rows, dimensions, correlation)
+    if chunk_index == 0:  # a run's first chunk: what a repeated what-if asks for again
+        design.flags.writeable = False
+        with _RECENT_LOCK:
+            _RECENT[key] = design
+            while len(_RECENT) > RECENT_DESIGNS:
+                _RECENT.popitem(last=False)
+    return design
+
+
+#: First-chunk designs kept for the next run with the same settings (a what-if on the same
+#: seed draws the same uniforms: 2 ms of a 10,000-trajectory run). Read-only arrays.
+RECENT_DESIGNS = 4
+_RECENT: OrderedDict[tuple[Any, ...], NDArray[np.float64]] = OrderedDict()
+_RECENT_LOCK = threading.Lock()
+
+
+def _new_design(
+    sampler: Sampler, seed: int, chunk_index: int, chunk_size: int, rows: int,
+    dimensions: int, correlation: NDArray[np.float64] | None,
+) -> NDArray[np.float64]:
     rng = streams.design(seed, chunk_index)
     if sampler == "mc":
         design = rng.random((rows, dimensions))

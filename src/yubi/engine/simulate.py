@@ -8,6 +8,8 @@ effect → dynamic quantities and flows → events → stocks → outputs.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from yubi.case.distributions import Marginal
 from yubi.case.expressions import RNG_KEY, SIZE_KEY
 from yubi.case.model import ACTIVE_KEY, SCENARIO_KEY, Case, Definition, Variable
 from yubi.engine.checks import check_events, check_hazard, check_outputs
@@ -100,7 +103,7 @@ def run_chunk(
         on_month = _checking_events(case, layout, on_month)
         if on_half is not None:
             on_half = _checking_events_in_half(case, layout, on_half)
-    trajectories = Trajectories(case, design[layout.order], layout, rng)
+    trajectories = Trajectories(case, _sorted_design(design, layout.order), layout, rng)
     if compiled:
         from yubi.engine.compiled import KernelCheckError, kernel_for, run_compiled
 
@@ -114,6 +117,23 @@ def run_chunk(
                 _explain(case, design, layout, rng, failed.month)
             return
     trajectories.run(on_month)
+
+
+def _sorted_design(design: FloatArray, order: NDArray[np.int64]) -> FloatArray:
+    """``design[order]``, the same array again for a kept (read-only) design and the same
+    order: a what-if on the same seed and priors then also reuses the inputs' draws
+    (:meth:`Trajectories.definition`)."""
+    if design.flags.writeable:
+        return design[order]
+    with _REUSE_LOCK:
+        for kept, kept_order, rows in _SORTED:
+            if kept is design and np.array_equal(kept_order, order):
+                return rows
+    rows = design[order]
+    rows.flags.writeable = False
+    with _REUSE_LOCK:
+        _SORTED.append((design, order.copy(), rows))
+    return rows
 
 
 def _checking_events(case: Case, layout: ChunkLayout, on_month: MonthCallback) -> MonthCallback:
@@ -305,6 +325,36 @@ class Trajectories:
                 cached = definition.constant
             else:
                 assert definition.marginal is not None and variable.column is not None
-                cached = definition.marginal.ppf(self.design[:, variable.column]) * definition.scale
+                cached = _drawn(definition.marginal, definition.scale, self.design,
+                                variable.column)
             self.cache[(variable.name, key)] = cached
         return cached
+
+
+def _drawn(marginal: Marginal, scale: float, design: FloatArray, column: int) -> FloatArray:
+    """``marginal.ppf(design[:, column]) * scale``, kept for a kept (read-only) sorted design:
+    the inverse CDFs are most of a small run's set-up, and a what-if that changes one input
+    leaves the others' draws as they were."""
+    if design.flags.writeable:
+        return marginal.ppf(design[:, column]) * scale
+    key = (id(marginal), column)
+    with _REUSE_LOCK:
+        kept = _DRAWN.get(key)
+        if kept is not None and kept[0] is marginal and kept[1] is design and kept[2] == scale:
+            _DRAWN.move_to_end(key)
+            return kept[3]
+    values = marginal.ppf(design[:, column]) * scale
+    values.flags.writeable = False
+    with _REUSE_LOCK:
+        _DRAWN[key] = (marginal, design, scale, values)
+        while len(_DRAWN) > KEPT_DRAWS:
+            _DRAWN.popitem(last=False)
+    return values
+
+
+#: Inputs' draws kept for kept designs (a few what-if cases' worth).
+KEPT_DRAWS = 128
+_REUSE_LOCK = threading.Lock()
+_SORTED: deque[tuple[FloatArray, NDArray[np.int64], FloatArray]] = deque(maxlen=4)
+_DRAWN: OrderedDict[tuple[int, int], tuple[Marginal, FloatArray, float, FloatArray]] = (
+    OrderedDict())

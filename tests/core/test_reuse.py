@@ -1,0 +1,73 @@
+"""A repeated run (a what-if on the same seed) reuses its first chunk's design, sorted
+design and the inputs' draws; the numbers are those of a run that computes them afresh."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from yubi.case import Case
+from yubi.engine import sampling
+from yubi.engine.run import simulate
+
+from .conftest import BUNDLED
+
+# yubi.engine re-exports the function simulate under the module's name.
+simulate_module = importlib.import_module("yubi.engine.simulate")
+
+
+@pytest.fixture
+def bundled(load_bundled: Callable[[str], Case]) -> Case:
+    return load_bundled(BUNDLED)
+
+
+def _forget() -> None:
+    sampling._RECENT.clear()
+    simulate_module._SORTED.clear()
+    simulate_module._DRAWN.clear()
+
+
+def _numbers(case: Case, samples: int, seed: int) -> list[np.ndarray]:
+    summary = simulate(case, samples, seed=seed, threads=1).summary
+    return [summary.mean, summary.sd, summary.quantiles, summary.exceed_probability]
+
+
+def _same(first: list[np.ndarray], second: list[np.ndarray]) -> bool:
+    return all(a.tobytes() == b.tobytes() for a, b in zip(first, second, strict=True))
+
+
+@pytest.mark.parametrize("seed", [0, 7])
+def test_a_repeated_run_is_the_fresh_run(bundled: Case, seed: int) -> None:
+    _forget()
+    fresh = _numbers(bundled, 3000, seed)
+    assert len(sampling._RECENT) == 1 and simulate_module._DRAWN
+    assert _same(_numbers(bundled, 3000, seed), fresh)
+
+
+def test_a_what_if_on_kept_draws_is_the_fresh_what_if(bundled: Case) -> None:
+    _forget()
+    _numbers(bundled, 3000, 1)  # keeps the draws of every input
+    changed = bundled.with_changes({"troops_cap": "20000 to 60000"})
+    reused = _numbers(changed, 3000, 1)
+    _forget()
+    assert _same(reused, _numbers(changed, 3000, 1))
+    assert not _same(reused, _numbers(bundled, 3000, 1))  # the change does change the run
+
+
+def test_kept_arrays_are_read_only(bundled: Case) -> None:
+    _forget()
+    simulate(bundled, 2000, seed=3, threads=1)
+    (design,) = sampling._RECENT.values()
+    assert not design.flags.writeable
+    assert all(not kept[3].flags.writeable for kept in simulate_module._DRAWN.values())
+
+
+def test_other_seeds_and_sizes_draw_their_own(bundled: Case) -> None:
+    _forget()
+    simulate(bundled, 2000, seed=3, threads=1)
+    simulate(bundled, 2000, seed=4, threads=1)
+    simulate(bundled, 2500, seed=3, threads=1)
+    assert len(sampling._RECENT) == 3
