@@ -438,6 +438,7 @@ def _dask_task(
     group: Iterable[tuple[int, int]],
     changes: dict[str, Any] | None = None,
 ) -> tuple[list[ChunkMoments], Histogram]:
+    keep_freed_memory()  # a worker process is not the one that called simulate()
     case = _compiled(raw, path)
     if changes:  # what-if changes travel as data; the compiled case does not pickle
         case = case.with_changes(changes)
