@@ -17,8 +17,17 @@ from .conftest import MINI_CASE, Cli, assert_input_error
 
 @pytest.fixture(autouse=True)
 def _no_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
     import yubi.brief
     import yubi.engine
+
+    # Modules that bind ``simulate`` or ``prepare`` when first imported must be imported
+    # before the patch: imported under it, they would keep the failing stand-in for every
+    # later test in this process (a hindcast test failed that way now and then).
+    for name in ("yubi.cli.scores", "yubi.cli.forecast", "yubi.cli.brief",
+                 "yubi.brief.analyses"):
+        importlib.import_module(name)
 
     def fail(*args: object, **kwargs: object) -> None:
         raise AssertionError("the work started before the output path was checked")
