@@ -99,6 +99,28 @@ def test_charts_render_hangul_without_missing_glyphs(starter_analyses: Analyses)
     assert uri.startswith("data:image/png;base64,")
 
 
+def test_charts_are_opaque_rgb_pngs_at_the_brief_resolution(starter_analyses: Analyses) -> None:
+    """WeasyPrint re-encodes an RGBA image as colour plus an alpha mask; an RGB chart is
+    embedded once. The pixels must still be the chart's (not black where alpha was)."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    formatter = Formatter("en", load_translations("en"))
+    result = starter_analyses.result
+    series = [charts.FanSeries("deployed", charts.PALETTE[0],
+                               *(result.statistic("deployed", q, "all")
+                                 for q in ("p05", "p25", "p50", "p75", "p95")))]
+    uri = charts.fan_chart(series, starter_analyses.case.months, formatter)
+    image = Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])))
+    assert image.mode == "RGB"
+    assert image.width == int(charts.WIDTH * charts.DPI)
+    pixels = np.asarray(image)
+    assert (pixels[0, 0] == 255).all()  # the white face, corner pixel
+    assert (pixels.reshape(-1, 3) != 255).any(axis=1).mean() > 0.01  # and something drawn
+
+
 def test_a_character_no_font_has_is_an_error_not_a_box(starter_analyses: Analyses) -> None:
     formatter = Formatter("en", load_translations("en"))
     result = starter_analyses.result

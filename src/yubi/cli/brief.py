@@ -9,7 +9,13 @@ import typer
 from yubi.app.settings import BRIEF_SAMPLES, Settings
 from yubi.case import load_case
 from yubi.cli import command_app
-from yubi.cli.common import CaseArgument, SamplerOption, SeedOption, case_ref
+from yubi.cli.common import (
+    CaseArgument,
+    SamplerOption,
+    SeedOption,
+    batch_collector,
+    case_ref,
+)
 from yubi.errors import UsageError
 from yubi.text import console, shown, visible
 
@@ -87,7 +93,7 @@ def brief(
                    "missing, so the PDF will take several times longer; install it "
                    "(scripts/system-deps.sh does)", err=True)
     # Forked before NumPy and the rest are imported, so WeasyPrint's set-up overlaps them.
-    with Typesetter(len(languages) if pdf else 0) as typesetter:
+    with batch_collector(), Typesetter(len(languages) if pdf else 0) as typesetter:
         from yubi.brief import Timings, prepare, write_briefs
 
         steps = Timings()

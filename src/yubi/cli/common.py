@@ -8,8 +8,10 @@ command, and by the root's callback for ``yubi -v``.
 
 from __future__ import annotations
 
+import gc
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
@@ -24,6 +26,7 @@ __all__ = [
     "MonthOption",
     "SamplerOption",
     "SeedOption",
+    "batch_collector",
     "case_ref",
     "configure_logging",
     "leading_case",
@@ -50,6 +53,24 @@ SeedOption = Annotated[
 SamplerOption = Annotated[str, typer.Option("--sampler", help="mc, lhs or sobol.")]
 MonthOption = Annotated[str | None, typer.Option("--month", "-m", help="YYYY-MM.")]
 LangOption = Annotated[str, typer.Option("--lang", "-l", help="Language: en or ko.")]
+
+
+@contextmanager
+def batch_collector() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for one batch command (``yubi brief``).
+
+    Its full collections walk every live object, and a brief holds some 280,000 (numba,
+    SciPy, pydantic, SALib's pandas): 0.5–0.7 s of a brief, measured, for no memory (the
+    peak resident size did not move; the numbers are NumPy arrays, freed by reference
+    counts). Processes forked meanwhile inherit the pause; it ends with the command.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def note(message: str) -> None:
