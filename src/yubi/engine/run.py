@@ -32,9 +32,9 @@ from yubi.engine.summary import (
     ChunkMoments,
     Histogram,
     MomentsMerger,
+    MonthFolder,
     ThresholdArrays,
     ThresholdSpec,
-    summarize_month,
 )
 from yubi.engine.trajectories import TrajectoryWriter
 from yubi.errors import UsageError
@@ -213,25 +213,29 @@ def summarize_chunk(
         if problem >= 0:  # an event output is not 0 or 1: the case's located error
             check_events(case, block, month, layout.scenario)
 
+    fold = MonthFolder(layout.bounds, thresholds, moments, histogram, events=events)
+
     def on_month(month: int, block: np.ndarray) -> None:
-        checked(month, block, summarize_month(month, block, layout.bounds, thresholds,
-                                              moments, histogram, events=events))
+        checked(month, block, fold(month, block))
         if kept is not None:
             kept[month] = block
 
-    # Split: each thread folds about half of the summary work; an event output costs about
-    # a tenth of another (counted, not summed and bucketed).
-    halves = _halves(case)
-    second = Histogram()
+    rng = dynamics_rng(settings.seed, chunk_index)
+    if not split or kept is not None:
+        run_chunk(case, design, layout, rng, on_month, events_checked=True)
+    else:
+        # Each thread folds about half of the summary work into its own histogram; an
+        # event output costs about a tenth of another (counted, not summed and bucketed).
+        halves = _halves(case)
+        second = Histogram()
+        folds = (MonthFolder(layout.bounds, thresholds, moments, histogram, halves[0], events),
+                 MonthFolder(layout.bounds, thresholds, moments, second, halves[1], events))
 
-    def on_half(month: int, block: np.ndarray, half: int) -> None:
-        checked(month, block, summarize_month(month, block, layout.bounds, thresholds, moments,
-                                              second if half else histogram, halves[half],
-                                              events))
+        def on_half(month: int, block: np.ndarray, half: int) -> None:
+            checked(month, block, folds[half](month, block))
 
-    run_chunk(case, design, layout, dynamics_rng(settings.seed, chunk_index), on_month,
-              on_half=on_half if split and kept is None else None, events_checked=True)
-    histogram.add(second)
+        run_chunk(case, design, layout, rng, on_month, on_half=on_half, events_checked=True)
+        histogram.add(second)
     moments.count[:] = [stop - start for start, stop in layout.bounds]
     return moments, layout, kept
 

@@ -36,6 +36,7 @@ __all__ = [
     "Histogram",
     "MergedSummary",
     "MomentsMerger",
+    "MonthFolder",
     "ThresholdArrays",
     "ThresholdSpec",
     "merge",
@@ -210,26 +211,63 @@ def summarize_month(
         -1, or the index of an event output that holds a value other than 0 or 1 (that
         output is not folded: the caller raises the case's error).
     """
-    from yubi.engine import kernels
+    return MonthFolder(bounds, thresholds, moments, histogram, outputs, events)(month, block)
 
-    if not isinstance(thresholds, ThresholdArrays):
-        thresholds = ThresholdArrays.of(thresholds)
-    edges = np.asarray(bounds, dtype=np.int64).reshape(-1, 2)
-    shape = moments.mean.shape
-    histogram.ensure(shape)
-    if outputs is None:
-        outputs = _every_output(shape[1])
-    if events is None:
-        events = _no_events(shape[1])
-    problem = np.full(1, -1, dtype=np.int64)
-    histogram.pool = kernels.summarize_block(
-        _rows_of(block), np.ascontiguousarray(edges[:, 0]),
-        np.ascontiguousarray(edges[:, 1]), month, thresholds.output, thresholds.value,
-        thresholds.above, moments.integer, moments.mean, moments.m2, moments.minimum,
-        moments.maximum, moments.exceed, histogram.table, histogram.pool, histogram.used,
-        outputs, events, problem,
-    )
-    return int(problem[0])
+
+class MonthFolder:
+    """:func:`summarize_month` for the months of one chunk, its arguments prepared once
+    (the per-call preparation was 14 µs, a millisecond of a 10,000-trajectory run).
+
+    One folder per thread: it owns the scratch cell its calls report a problem in.
+    """
+
+    def __init__(
+        self,
+        bounds: Sequence[tuple[int, int]] | IntArray,
+        thresholds: Sequence[ThresholdSpec] | ThresholdArrays,
+        moments: ChunkMoments,
+        histogram: Histogram,
+        outputs: IntArray | None = None,
+        events: NDArray[np.bool_] | None = None,
+    ) -> None:
+        if not isinstance(thresholds, ThresholdArrays):
+            thresholds = ThresholdArrays.of(thresholds)
+        edges = np.asarray(bounds, dtype=np.int64).reshape(-1, 2)
+        shape = moments.mean.shape
+        histogram.ensure(shape)
+        self.histogram = histogram
+        self._fixed = (
+            np.ascontiguousarray(edges[:, 0]), np.ascontiguousarray(edges[:, 1]),
+            thresholds.output, thresholds.value, thresholds.above, moments.integer,
+            moments.mean, moments.m2, moments.minimum, moments.maximum, moments.exceed,
+            histogram.table,
+        )
+        self._chosen = _every_output(shape[1]) if outputs is None else outputs
+        self._events = _no_events(shape[1]) if events is None else events
+        self._problem = np.full(1, -1, dtype=np.int64)
+        # A chunk's months arrive in the same one or two buffers: their rows, found once.
+        self._rows: dict[int, tuple[FloatArray, FloatArray]] = {}
+
+    def __call__(self, month: int, block: FloatArray) -> int:
+        """Fold ``block`` as month ``month``; -1, or the index of an event output that holds
+        a value other than 0 or 1 (not folded: the caller raises the case's error)."""
+        from yubi.engine import kernels
+
+        known = self._rows.get(id(block))
+        if known is None or known[0] is not block:
+            if len(self._rows) >= 4:
+                self._rows.clear()
+            known = self._rows[id(block)] = (block, _rows_of(block))
+        (starts, stops, th_output, th_value, th_above, integer, mean, m2, minimum, maximum,
+         exceed, table) = self._fixed
+        histogram = self.histogram
+        self._problem[0] = -1
+        histogram.pool = kernels.summarize_block(
+            known[1], starts, stops, month, th_output, th_value, th_above, integer, mean, m2,
+            minimum, maximum, exceed, table, histogram.pool, histogram.used, self._chosen,
+            self._events, self._problem,
+        )
+        return int(self._problem[0])
 
 
 def _rows_of(block: FloatArray) -> FloatArray:
