@@ -140,6 +140,17 @@ def test_every_sampler_runs_a_crossed_case_the_same_with_more_workers(case) -> N
         assert one == two
 
 
+def test_a_split_month_gives_a_crossed_case_the_same_branch_quantiles(case) -> None:
+    """From 2,000 trajectories one chunk is split over two threads, each folding its
+    outputs into its own histogram; the branch (group) quantiles read both."""
+    one = simulate(case, samples=3000, seed=4, threads=1)
+    split = simulate(case, samples=3000, seed=4, threads=2)
+    assert split.summary.groups is not None
+    np.testing.assert_array_equal(one.summary.groups.quantiles, split.summary.groups.quantiles)
+    np.testing.assert_array_equal(one.summary.quantiles, split.summary.quantiles)
+    assert one.to_json() == split.to_json()
+
+
 def test_what_if_changes_a_branch_and_keeps_the_other_dimension_given_it(case) -> None:
     changed = case.with_changes({"prior.cut_price": 0.5})
     assert changed.branch_prior("cut_price") == pytest.approx(0.5)

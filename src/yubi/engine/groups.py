@@ -125,6 +125,7 @@ def _merge(count: NDArray[np.int64], mean: FloatArray, m2: FloatArray, summary: 
 def _group_quantiles(histogram: Histogram, summary: MergedSummary, members: tuple[int, ...],
                      shape: tuple[int, ...]) -> FloatArray:
     """The members' merged quantiles: the "overall" slot of a histogram of only them."""
+    histogram.settle()
     if histogram.shape is None:
         return np.full((*shape, summary.quantiles.shape[-1]), np.nan)
     months, outputs, slots = histogram.shape

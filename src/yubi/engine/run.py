@@ -235,7 +235,7 @@ def summarize_chunk(
             checked(month, block, folds[half](month, block))
 
         run_chunk(case, design, layout, rng, on_month, on_half=on_half, events_checked=True)
-        histogram.add(second)
+        histogram.attach(second)
     moments.count[:] = [stop - start for start, stop in layout.bounds]
     return moments, layout, kept
 
