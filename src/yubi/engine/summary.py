@@ -483,14 +483,17 @@ def _quantiles(
     # its thread folded), else every other month (alternate months, not halves: later
     # months spread wider and cost more).
     if len(parts) == 2:
-        later = helper().submit(fill, parts[1], 0, 1)
-        jobs = [(parts[0], 0, 1)]
+        mine, theirs = [(parts[0], 0, 1)], [(parts[1], 0, 1)]
     else:
-        later = helper().submit(lambda: [fill(part, 1, 2) for part in parts])
-        jobs = [(part, 0, 2) for part in parts]
-    try:
+        mine, theirs = [(part, 0, 2) for part in parts], [(part, 1, 2) for part in parts]
+
+    def fill_all(jobs: list[tuple[Histogram, int, int]]) -> None:
         for part, first_month, month_step in jobs:
             fill(part, first_month, month_step)
+
+    later = helper().submit(fill_all, theirs)
+    try:
+        fill_all(mine)
     finally:
         later.result()
     return result
