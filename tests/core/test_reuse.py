@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from yubi.case import Case
-from yubi.engine import sampling
+from yubi.engine import compiled, sampling
 from yubi.engine.run import simulate
 
 from .conftest import BUNDLED
@@ -28,6 +28,8 @@ def _forget() -> None:
     sampling._RECENT.clear()
     simulate_module._SORTED.clear()
     simulate_module._DRAWN.clear()
+    simulate_module._LAYOUTS.clear()
+    compiled._STATICS.clear()
 
 
 def _numbers(case: Case, samples: int, seed: int) -> list[np.ndarray]:
@@ -55,6 +57,35 @@ def test_a_what_if_on_kept_draws_is_the_fresh_what_if(bundled: Case) -> None:
     _forget()
     assert _same(reused, _numbers(changed, 3000, 1))
     assert not _same(reused, _numbers(bundled, 3000, 1))  # the change does change the run
+
+
+def test_a_fixed_value_what_if_and_back_are_the_fresh_runs(bundled: Case) -> None:
+    """The kernel's static matrix is kept for the next run on the kept design only while
+    every column is what it was: a what-if that fixes a quantity (no new draw) must not
+    get the last run's matrix, and going back must not get the what-if's."""
+    _forget()
+    first = _numbers(bundled, 3000, 2)
+    assert compiled._STATICS
+    fixed = bundled.with_changes({"troops_cap": 30000})
+    what_if = _numbers(fixed, 3000, 2)
+    back = _numbers(bundled, 3000, 2)
+    _forget()
+    assert _same(what_if, _numbers(fixed, 3000, 2))
+    assert not _same(what_if, first)
+    assert _same(back, first)
+
+
+def test_a_prior_what_if_sorts_the_kept_design_again(bundled: Case) -> None:
+    """The scenario-sorted layout is kept per design and priors: other priors draw other
+    scenarios from the same column."""
+    _forget()
+    first = _numbers(bundled, 3000, 5)
+    shifted = bundled.with_changes({"prior.quick_kursk": 0.6})
+    what_if = _numbers(shifted, 3000, 5)
+    _forget()
+    assert _same(what_if, _numbers(shifted, 3000, 5))
+    assert not _same(what_if, first)
+    assert simulate(shifted, 3000, seed=5, threads=1).summary.count[0] > 1500
 
 
 def test_kept_arrays_are_read_only(bundled: Case) -> None:

@@ -222,17 +222,47 @@ def month_buffer(outputs: int, size: int) -> np.ndarray:
 
 
 def _static(plan: KernelPlan, trajectories: Trajectories) -> np.ndarray:
-    """The chunk's ``static`` matrix: one row per value the kernel reads as fixed."""
+    """The chunk's ``static`` matrix: one row per value the kernel reads as fixed.
+
+    A run on a kept (read-only) design, a same-seed rerun or what-if, gets the last such
+    run's matrix back when every column is the same again (the kernel only reads it)."""
     case = trajectories.case
     variables = {variable.name: variable for variable in case.variables}
-    static = np.empty((trajectories.size, len(plan.rows)))
-    for index, row in enumerate(plan.rows):
-        value: Any
+    columns: list[Any] = []
+    for row in plan.rows:
         if row.kind == "variable":
-            value = trajectories.env[row.name]
+            columns.append(trajectories.env[row.name])
         elif row.kind == "definition":
-            value = trajectories.definition(variables[row.name], row.scenario)
+            columns.append(trajectories.definition(variables[row.name], row.scenario))
         else:
-            value = trajectories.start_month[case.scenario(row.name).index]
+            columns.append(trajectories.start_month[case.scenario(row.name).index])
+    reusable = not trajectories.design.flags.writeable
+    if reusable:
+        with _LOCK:
+            kept = _STATICS.get(plan.key)
+        if (kept is not None and kept[1].shape[0] == trajectories.size
+                and all(map(_same_column, kept[0], columns))):
+            return kept[1]
+    static = np.empty((trajectories.size, len(plan.rows)))
+    for index, value in enumerate(columns):
         static[:, index] = value
+    if reusable:
+        with _LOCK:
+            _STATICS[plan.key] = (columns, static)
     return static
+
+
+def _same_column(kept: Any, value: Any) -> bool:
+    """Whether a static column holds what it held: the same array (kept draws), an equal
+    array (recomputed from kept draws), or the same number."""
+    if kept is value:
+        return True
+    if isinstance(kept, np.ndarray) and isinstance(value, np.ndarray):
+        return kept.shape == value.shape and bool(np.array_equal(kept, value))
+    if isinstance(kept, float | int) and isinstance(value, float | int):
+        return bool(kept == value)
+    return False
+
+
+#: The last static matrix of each kernel on a kept design, with its columns.
+_STATICS: dict[str, tuple[list[Any], np.ndarray]] = {}

@@ -170,7 +170,22 @@ def _explain(case: Case, design: FloatArray, layout: ChunkLayout, rng: np.random
 
 
 def layout_of(case: Case, design: FloatArray) -> ChunkLayout:
-    """Sort a design's trajectories by the scenario each draws."""
+    """Sort a design's trajectories by the scenario each draws (for a kept, read-only
+    design, the layout of the last run with the same priors again)."""
+    if design.flags.writeable or case.crossed:
+        return _layout(case, design)
+    priors = tuple(float(prior) for prior in case.priors)
+    with _REUSE_LOCK:
+        for kept, kept_priors, layout in _LAYOUTS:
+            if kept is design and kept_priors == priors:
+                return layout
+    layout = _layout(case, design)
+    with _REUSE_LOCK:
+        _LAYOUTS.append((design, priors, layout))
+    return layout
+
+
+def _layout(case: Case, design: FloatArray) -> ChunkLayout:
     if case.crossed:  # one design column per dimension (yubi.engine.groups)
         from yubi.engine.groups import combination_of
 
@@ -214,7 +229,7 @@ class Trajectories:
 
     def _start_month(self, scenario: Any) -> Any:
         if scenario.start_marginal is not None:
-            return scenario.start_marginal.ppf(self.design[:, scenario.start_column])
+            return _drawn(scenario.start_marginal, 1.0, self.design, scenario.start_column)
         return scenario.start_month
 
     def _active(self, month: int) -> NDArray[np.bool_]:
@@ -356,5 +371,6 @@ def _drawn(marginal: Marginal, scale: float, design: FloatArray, column: int) ->
 KEPT_DRAWS = 128
 _REUSE_LOCK = threading.Lock()
 _SORTED: deque[tuple[FloatArray, NDArray[np.int64], FloatArray]] = deque(maxlen=4)
+_LAYOUTS: deque[tuple[FloatArray, tuple[float, ...], ChunkLayout]] = deque(maxlen=4)
 _DRAWN: OrderedDict[tuple[int, int], tuple[Marginal, FloatArray, float, FloatArray]] = (
     OrderedDict())
