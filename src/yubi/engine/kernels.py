@@ -276,10 +276,8 @@ def _fold_slice(
 
 @_jit
 def _bucket_of(value: float) -> int:  # pragma: no cover - compiled
-    """The bucket of one float."""
-    cell = np.empty(1)
-    cell[0] = value
-    return bucket(cell.view(np.int64)[0], value < 0)
+    """The bucket of one float (its bits by a scalar view: no one-cell array)."""
+    return bucket(np.float64(value).view(np.int64), value < 0)
 
 
 @_jit
