@@ -277,7 +277,8 @@ def _fold_slice(
 @_jit
 def _bucket_of(value: float) -> int:  # pragma: no cover - compiled
     """The bucket of one float (its bits by a scalar view: no one-cell array)."""
-    return bucket(np.float64(value).view(np.int64), value < 0)
+    bits: int = np.float64(value).view(np.int64)  # type: ignore[assignment]
+    return bucket(bits, value < 0)
 
 
 @_jit
