@@ -11,6 +11,7 @@ import json
 import pkgutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import typer
@@ -53,6 +54,22 @@ def test_cases_and_validate_import_no_analysis_or_store() -> None:
     for argv in (["cases"], ["validate", "dprk-russia-2024"]):
         modules = _imported_after(f"from yubi.cli import main\nmain({argv!r})")
         assert [m for m in _heavy(modules) if not m.startswith("scipy")] == [], argv
+
+
+def test_a_monte_carlo_run_of_closed_form_inputs_imports_no_scipy_stats() -> None:
+    """Normal, lognormal, uniform and triangular inputs invert in closed form
+    (scipy.special); scipy.stats (0.5 s of imports) is for Latin hypercube and Sobol'
+    designs and tabulated families only."""
+    fermi = Path(__file__).resolve().parents[1] / "benchmarks" / "cases" / "fermi.yaml"
+    code = (
+        "import yubi\n"
+        f"case = yubi.load_case({str(fermi)!r})\n"
+        "closed = case.with_changes({'share_reached': '0.1 to 0.6'})\n"
+        "yubi.simulate(closed, 2000, seed=1)"
+    )
+    modules = _imported_after(code)
+    assert "scipy.special" in modules
+    assert not any(m == "scipy.stats" or m.startswith("scipy.stats.") for m in modules)
 
 
 def test_public_names_resolve_lazily() -> None:
