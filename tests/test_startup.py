@@ -72,6 +72,20 @@ def test_a_monte_carlo_run_of_closed_form_inputs_imports_no_scipy_stats() -> Non
     assert not any(m == "scipy.stats" or m.startswith("scipy.stats.") for m in modules)
 
 
+def test_a_run_of_the_bundled_case_imports_no_scipy_stats_once_tables_are_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its PERT inputs are tabulated (tables kept on disk) with exact edges from
+    scipy.special: a warm `yubi run` needs no scipy.stats (0.5 s of imports)."""
+    monkeypatch.setenv("YUBI_KERNEL_CACHE", str(tmp_path / "cache"))
+    code = "import yubi\nyubi.simulate(yubi.load_case(), 3000, seed=1)"
+    first = _imported_after(code)  # computes the tables (SciPy's distributions) and keeps them
+    assert "scipy.stats" in first
+    assert list((tmp_path / "cache" / "tables").glob("*.npy"))
+    warm = _imported_after(code)
+    assert not any(m == "scipy.stats" or m.startswith("scipy.stats.") for m in warm)
+
+
 def test_public_names_resolve_lazily() -> None:
     from yubi.case import Case, load_case
     from yubi.engine import RunSettings, SimulationResult, simulate

@@ -4,6 +4,7 @@ give exactly what computing afresh gives, and are rebuilt when missing, stale or
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -84,21 +85,54 @@ def test_small_files_are_not_cached(cache: Path) -> None:
 
 
 def test_inverse_cdf_tables_from_disk_are_the_computed_ones(cache: Path) -> None:
-    from scipy import stats
+    from yubi.case import schema
+    from yubi.case.distributions import TABLE_POINTS, _tabulate, marginal_from_spec
 
-    from yubi.case.distributions import TABLE_POINTS, _tabulate
+    def beta(high: float) -> Any:
+        spec = schema.Beta(type="beta", alpha=2.5, beta=4.0, low=10.0, high=high)
+        return marginal_from_spec(spec, None)
 
-    frozen = stats.beta(2.5, 4.0, loc=10.0, scale=90.0)
-    knots, computed = _tabulate(frozen)
+    marginal = beta(100.0)
+    knots, computed = _tabulate(marginal)
     saved = list((cache / "tables").glob("beta-*.npy"))
     assert len(saved) == 1
-    _, loaded = _tabulate(frozen)
+    fresh = beta(100.0)  # as another process would build it: found by its parameters
+    _, loaded = _tabulate(fresh)
+    assert "frozen" not in fresh._cache  # without building SciPy's distribution
     assert loaded.tobytes() == computed.tobytes()
-    assert computed.tobytes() == np.asarray(frozen.ppf(knots)).tobytes()
+    assert computed.tobytes() == np.asarray(marginal.frozen.ppf(knots)).tobytes()
     assert knots.size == TABLE_POINTS
     saved[0].write_bytes(b"damaged")
-    _, again = _tabulate(frozen)
+    _, again = _tabulate(beta(100.0))
     assert again.tobytes() == computed.tobytes()
     # Other parameters, another table.
-    _tabulate(stats.beta(2.5, 4.0, loc=10.0, scale=91.0))
+    _tabulate(beta(101.0))
     assert len(list((cache / "tables").glob("beta-*.npy"))) == 2
+
+
+@pytest.mark.parametrize("spec", [
+    {"type": "pert", "low": 2.0, "mode": 3.0, "high": 9.0},
+    {"type": "pert", "low": -5.0, "mode": 0.0, "high": 1.0, "shape": 6.0},
+    {"type": "beta", "alpha": 0.7, "beta": 3.2},
+    {"type": "beta", "alpha": 2.0, "beta": 2.0, "low": 100.0, "high": 250.0},
+    {"type": "gamma", "shape": 0.6, "scale": 4.0},
+    {"type": "gamma", "shape": 9.0, "scale": 0.25},
+])
+def test_exact_edges_without_scipy_stats_are_scipy_stats_numbers(spec: dict[str, Any]) -> None:
+    """The steep edge cells of a tabulated inverse CDF are computed exactly from
+    scipy.special, not scipy.stats: bit for bit what scipy.stats gives."""
+    from pydantic import TypeAdapter
+
+    from yubi.case import schema
+    from yubi.case.distributions import _exact, marginal_from_spec
+
+    parsed = TypeAdapter(schema.Distribution).validate_python(spec)
+    marginal = marginal_from_spec(parsed, None)
+    rng = np.random.default_rng(3)
+    u = np.concatenate([rng.random(2000) * 1e-3, 1 - rng.random(2000) * 1e-3, rng.random(2000)])
+    exact = _exact(marginal, u)
+    assert exact is not None
+    frozen = marginal.frozen
+    assert exact.tobytes() == np.asarray(frozen.ppf(u), dtype=np.float64).tobytes()
+
+

@@ -18,6 +18,7 @@ against SciPy in tests. Discrete distributions invert their tabulated CDF exactl
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Callable
@@ -63,6 +64,8 @@ class Marginal:
     tabulated: bool = field(default=False, repr=False)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     _discrete_support: tuple[FloatArray, FloatArray] | None = field(default=None, repr=False)
+    #: A tabulated family's exact inverse without :mod:`scipy.stats` (see :func:`_exact`).
+    exact: tuple[str, tuple[float, ...], float, float] | None = field(default=None, repr=False)
 
     @property
     def frozen(self) -> Any:
@@ -133,8 +136,8 @@ class Marginal:
             # Tabulated on first use: loading or validating a case stays instant.
             table = self._cache.get("table")
             if table is None:
-                table = self._cache["table"] = _tabulate(self.frozen)
-            return _interpolated_ppf(self.frozen, table, u)
+                table = self._cache["table"] = _tabulate(self)
+            return _interpolated_ppf(self, table, u)
         direct: FloatArray = self._direct_ppf(u)
         return direct
 
@@ -185,6 +188,7 @@ def marginal_from_spec(
             upper,
             tabulated=marginal.tabulated,
             _discrete_support=marginal._discrete_support,
+            exact=marginal.exact,
         )
         low, high = marginal._truncated_mass()
         if high - low <= 1e-12:
@@ -236,18 +240,22 @@ def _build(spec: Any) -> Marginal:
         parameters = {"low": spec.low, "mode": spec.mode, "high": spec.high}
         if spec.shape != 4:
             parameters["shape"] = spec.shape
-        return Marginal(kind, parameters, frozen, tabulated=True)
+        return Marginal(kind, parameters, frozen, tabulated=True,
+                        exact=("beta", (alpha, beta), spec.low, width))
     if kind == "beta":
         _ordered(spec.low, spec.high, keys=_LOW_HIGH)
         frozen = _scipy("beta", spec.alpha, spec.beta, loc=spec.low, scale=spec.high - spec.low)
         parameters = {"alpha": spec.alpha, "beta": spec.beta}
         if (spec.low, spec.high) != (0.0, 1.0):
             parameters |= {"low": spec.low, "high": spec.high}
-        return Marginal(kind, parameters, frozen, tabulated=True)
+        return Marginal(kind, parameters, frozen, tabulated=True,
+                        exact=("beta", (spec.alpha, spec.beta), spec.low,
+                               spec.high - spec.low))
     if kind == "gamma":
         frozen = _scipy("gamma", spec.shape, scale=spec.scale)
         parameters = {"shape": spec.shape, "scale": spec.scale}
-        return Marginal(kind, parameters, frozen, tabulated=True)
+        return Marginal(kind, parameters, frozen, tabulated=True,
+                        exact=("gamma", (spec.shape,), 0.0, spec.scale))
     if kind == "poisson":
         return Marginal(kind, {"lam": spec.lam}, _scipy("poisson", spec.lam),
                         _discrete_support=_poisson(spec.lam))
@@ -342,13 +350,15 @@ def _poisson(lam: float) -> tuple[FloatArray, FloatArray]:
     return support, cumulative
 
 
-def _tabulate(frozen: Any) -> tuple[FloatArray, FloatArray]:
+def _tabulate(marginal: Marginal) -> tuple[FloatArray, FloatArray]:
     """The inverse CDF at :data:`TABLE_POINTS` equally spaced probabilities, kept on disk:
     SciPy takes about 30 ms to tabulate a beta (PERT), 0.6 s for the bundled case's 22, in
     every new process; loading the saved table gives the same numbers in a fraction of a
-    millisecond. Keyed by the family, its parameters, the table size and SciPy's version."""
+    millisecond. Keyed by the family, its parameters, the table size, SciPy's version and
+    this module's source (which maps a family to SciPy's distribution): a saved table is
+    found without building SciPy's distribution."""
     knots = np.linspace(0.0, 1.0, TABLE_POINTS)
-    path = _table_path(frozen)
+    path = _table_path(marginal)
     if path is not None:
         try:
             saved = np.load(path, allow_pickle=False)
@@ -356,13 +366,13 @@ def _tabulate(frozen: Any) -> tuple[FloatArray, FloatArray]:
                 return knots, saved
         except (OSError, ValueError):  # missing or unreadable: computed and saved again
             pass
-    values = np.asarray(frozen.ppf(knots), dtype=np.float64)
+    values = np.asarray(marginal.frozen.ppf(knots), dtype=np.float64)
     if path is not None:
         _save_table(path, values)
     return knots, values
 
 
-def _table_path(frozen: Any) -> Path | None:
+def _table_path(marginal: Marginal) -> Path | None:
     import hashlib
 
     import scipy
@@ -370,13 +380,20 @@ def _table_path(frozen: Any) -> Path | None:
     from yubi.cachedir import cache_folder
 
     try:
-        key = repr((frozen.dist.name, tuple(float(a) for a in frozen.args),
-                    sorted((k, float(v)) for k, v in frozen.kwds.items()), TABLE_POINTS,
-                    scipy.__version__))
+        key = repr((marginal.kind, sorted((k, float(v)) for k, v in marginal.parameters.items()),
+                    TABLE_POINTS, scipy.__version__, _module_digest()))
     except (TypeError, ValueError):  # parameters that are not plain numbers: not cached
         return None
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]
-    return cache_folder() / "tables" / f"{frozen.dist.name}-{digest}.npy"
+    return cache_folder() / "tables" / f"{marginal.kind}-{digest}.npy"
+
+
+@functools.cache
+def _module_digest() -> str:
+    """This file's hash: a change to how a family maps to SciPy's makes new tables."""
+    import hashlib
+
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 
 def _save_table(path: Path, values: FloatArray) -> None:
@@ -393,7 +410,7 @@ def _save_table(path: Path, values: FloatArray) -> None:
 
 
 def _interpolated_ppf(
-    frozen: Any, table: tuple[FloatArray, FloatArray], u: FloatArray
+    marginal: Marginal, table: tuple[FloatArray, FloatArray], u: FloatArray
 ) -> FloatArray:
     from yubi.case.interpolate import interpolate
 
@@ -404,16 +421,45 @@ def _interpolated_ppf(
         cells = TABLE_POINTS - 1
         cell = np.minimum((u * cells).astype(np.int64), cells - 1)
         edge = (cell < EXACT_EDGE_CELLS) | (cell >= cells - EXACT_EDGE_CELLS)
-        result[edge] = _inside_ppf(frozen, u[edge])
+        result[edge] = _inside_ppf(marginal, u[edge])
     return result
 
 
-def _inside_ppf(frozen: Any, u: FloatArray) -> FloatArray:
+def _inside_ppf(marginal: Marginal, u: FloatArray) -> FloatArray:
     """``frozen.ppf(u)`` for ``u`` strictly inside (0, 1), the same numbers without the
-    generic argument checks (about 0.2 ms a call, the cost of a what-if's small run)."""
+    generic argument checks (about 0.2 ms a call, the cost of a what-if's small run), and
+    without importing :mod:`scipy.stats` where :func:`_exact` knows the family."""
+    exact = _exact(marginal, u)
+    if exact is not None:
+        return exact
+    frozen = marginal.frozen
     shapes, loc, scale = frozen.dist._parse_args(*frozen.args, **frozen.kwds)
     result: FloatArray = frozen.dist._ppf(u, *shapes) * scale + loc
     return result
+
+
+def _exact(marginal: Marginal, u: FloatArray) -> FloatArray | None:
+    """What ``scipy.stats`` computes for a beta or gamma inverse CDF (its ``_ppf`` times
+    scale plus loc), from the same :mod:`scipy.special` functions it calls: the same
+    numbers, without 0.5 s of ``scipy.stats`` imports in every ``yubi run``. ``None``
+    where the family is another, or SciPy's function is not found (then SciPy's own
+    distribution answers)."""
+    if marginal.exact is None:
+        return None
+    from scipy import special
+    from scipy.special import _ufuncs
+
+    name, shapes, loc, scale = marginal.exact
+    if name == "beta":  # scipy.stats.beta._ppf: _ufuncs._beta_ppf(q, a, b)
+        beta_ppf = getattr(_ufuncs, "_beta_ppf", None)
+        if beta_ppf is None:
+            return None
+        values: FloatArray = beta_ppf(u, *shapes) * scale + loc
+        return values
+    if name == "gamma":  # scipy.stats.gamma._ppf: special.gammaincinv(a, q)
+        values = special.gammaincinv(shapes[0], u) * scale + loc
+        return values
+    return None
 
 
 def _triangular_ppf(low: float, mode: float, high: float, u: FloatArray) -> FloatArray:
