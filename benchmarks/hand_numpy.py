@@ -2,7 +2,7 @@
 
 This is the yardstick for the engine's overhead: the same model (quantities, monthly flows,
 events, stocks, scenario overrides and their start months, the 21 outputs) and the same
-streaming summaries (:func:`yubi.engine.summary.summarize_month`, compiled), every formula
+streaming summaries (:class:`yubi.engine.summary.MonthFolder`, compiled), every formula
 typed in by hand and every distribution drawn with NumPy's native samplers, in chunks of the same
 size. Only the model is hand-written; sharing the summary code isolates what the engine's
 generality costs. Keep it in step with ``src/yubi/cases/dprk-russia-2024.yaml``.
@@ -16,10 +16,10 @@ from yubi.engine.run import CHUNK_SIZE
 from yubi.engine.summary import (
     ChunkMoments,
     Histogram,
+    MonthFolder,
     ThresholdArrays,
     ThresholdSpec,
     merge,
-    summarize_month,
 )
 
 MONTHS = 38
@@ -131,6 +131,7 @@ def _chunk(index: int, n: int, rng: np.random.Generator, histogram: Histogram) -
         np.zeros((MONTHS, len(THRESHOLDS), SCENARIOS), dtype=np.int64), np.ones(OUTPUTS, bool),
     )
     outputs = np.empty((OUTPUTS, n))
+    fold = MonthFolder(bounds, THRESHOLD_ARRAYS, moments, histogram)
     for month in range(MONTHS):
         quick = in_quick & (month >= start_quick)
         defeat = in_defeat & (month >= start_defeat)
@@ -188,5 +189,5 @@ def _chunk(index: int, n: int, rng: np.random.Generator, histogram: Histogram) -
         outputs[14] = payment / column_payment / 0.01
         outputs[15], outputs[16], outputs[17] = combat, tech, conventional
         outputs[18], outputs[19], outputs[20] = admitted, sanctions, defeat
-        summarize_month(month, outputs, bounds, THRESHOLD_ARRAYS, moments, histogram)
+        fold(month, outputs)
     return moments

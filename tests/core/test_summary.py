@@ -23,10 +23,10 @@ from yubi.engine.summary import (
     SMALLEST_MAGNITUDE,
     ChunkMoments,
     Histogram,
+    MonthFolder,
     bucket_index,
     bucket_values,
     merge,
-    summarize_month,
 )
 
 from .core_cases import compile_text, minimal_case
@@ -173,7 +173,7 @@ def _summarize(blocks: list[np.ndarray]) -> object:
             exceed=np.zeros((1, 0, 1), dtype=np.int64),
             integer=np.ones(1, dtype=bool),
         )
-        summarize_month(0, block[None, :], [(0, block.size)], [], moments, histogram)
+        MonthFolder([(0, block.size)], [], moments, histogram)(0, block[None, :])
         parts.append(moments)
     return merge(parts, histogram)
 
@@ -261,8 +261,8 @@ def test_two_valued_chunks_merge_exactly(chunks: list[list[float]], split: int) 
         moments = ChunkMoments(index, np.array([block.size]),
                                *(np.zeros((1, 1, 1)) for _ in range(4)),
                                np.zeros((1, 0, 1), dtype=np.int64), np.ones(1, dtype=bool))
-        summarize_month(0, block[None, :], [(0, block.size)], [], moments,
-                        first if index < split else second)
+        fold = MonthFolder([(0, block.size)], [], moments, first if index < split else second)
+        fold(0, block[None, :])
         parts.append(moments)
     first.add(second)
     assert_array_equal(merge(parts, first).quantiles, merged.quantiles)
