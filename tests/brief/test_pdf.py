@@ -12,6 +12,7 @@ import subprocess
 import warnings
 from pathlib import Path
 
+import matplotlib
 import matplotlib.image
 import numpy as np
 import pytest
@@ -113,12 +114,18 @@ def test_charts_are_opaque_rgb_pngs_at_the_brief_resolution(starter_analyses: An
                                *(result.statistic("deployed", q, "all")
                                  for q in ("p05", "p25", "p50", "p75", "p95")))]
     uri = charts.fan_chart(series, starter_analyses.case.months, formatter)
-    image = Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])))
-    assert image.mode == "RGB"
-    assert image.width == int(charts.WIDTH * charts.DPI)
-    pixels = np.asarray(image)
-    assert (pixels[0, 0] == 255).all()  # the white face, corner pixel
-    assert (pixels.reshape(-1, 3) != 255).any(axis=1).mean() > 0.01  # and something drawn
+    # A user's matplotlibrc may crop saved figures or make them transparent: not the brief's.
+    with matplotlib.rc_context({"savefig.bbox": "tight", "savefig.transparent": True,
+                                "figure.facecolor": (0.0, 0.0, 0.0, 0.0)}):
+        again = charts.fan_chart(series, starter_analyses.case.months, formatter)
+    for encoded in (uri, again):
+        image = Image.open(io.BytesIO(base64.b64decode(encoded.split(",", 1)[1])))
+        assert image.mode == "RGB"
+        assert image.width == int(charts.WIDTH * charts.DPI)
+        pixels = np.asarray(image)
+        assert (pixels[0, 0] == 255).all()  # the white face, corner pixel
+        assert (pixels.reshape(-1, 3) != 255).any(axis=1).mean() > 0.01  # and something drawn
+    assert again == uri
 
 
 def test_a_character_no_font_has_is_an_error_not_a_box(starter_analyses: Analyses) -> None:

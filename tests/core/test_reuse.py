@@ -102,3 +102,22 @@ def test_other_seeds_and_sizes_draw_their_own(bundled: Case) -> None:
     simulate(bundled, 2000, seed=4, threads=1)
     simulate(bundled, 2500, seed=3, threads=1)
     assert len(sampling._RECENT) == 3
+
+
+def test_a_static_column_is_the_same_only_bit_for_bit() -> None:
+    """-0.0 equals 0.0 to NumPy, but a kernel that divides by it gives -inf, not +inf: the
+    kept matrix is reused only for the same bits."""
+    same = compiled._same_column
+    assert same(np.array([0.0, 1.5]), np.array([0.0, 1.5]))
+    assert not same(np.array([0.0, 1.5]), np.array([-0.0, 1.5]))
+    assert not same(0.0, -0.0)
+    assert same(2.0, 2)
+    assert not same(np.array([1.0]), np.array([1.0, 2.0]))
+
+
+def test_the_split_bundled_run_is_the_one_thread_run(bundled: Case) -> None:
+    """One chunk over two threads: each folds its outputs into its own histogram, and each
+    computes those outputs' quantiles (the bundled case has enough series for that)."""
+    one = simulate(bundled, 3000, seed=9, threads=1)
+    split = simulate(bundled, 3000, seed=9, threads=2)
+    assert one.to_json() == split.to_json()

@@ -9,6 +9,8 @@ probabilities exact.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -266,3 +268,46 @@ def test_two_valued_chunks_merge_exactly(chunks: list[list[float]], split: int) 
         parts.append(moments)
     first.add(second)
     assert_array_equal(merge(parts, first).quantiles, merged.quantiles)
+
+
+def _folded(sizes: list[int], values: list[np.ndarray], index: int,
+            histogram: Histogram) -> ChunkMoments:
+    """One month of one chunk whose scenarios hold ``values`` (``sizes`` of them)."""
+    shape = (1, 1, len(sizes))
+    moments = ChunkMoments(index, np.array(sizes), np.zeros(shape), np.zeros(shape),
+                           np.full(shape, np.inf), np.full(shape, -np.inf),
+                           np.zeros((1, 0, len(sizes)), dtype=np.int64), np.ones(1, dtype=bool))
+    edges = np.cumsum([0, *sizes])
+    MonthFolder(list(itertools.pairwise(edges)), [], moments,
+                histogram)(0, np.concatenate(values)[None, :])
+    return moments
+
+
+def test_adding_a_histogram_whose_windows_outgrow_the_reserved_room() -> None:
+    """Adding widens a series both hold to the union of their windows, placed anew: the
+    room reserved for the other's windows can be spent before the series only the other
+    holds are copied (this raised an out-of-bounds assignment)."""
+    scenarios = 8
+    narrow = [0.125 + np.arange(5) * 1e-4] + [np.zeros(0)] * (scenarios - 1)
+    far = [2.0 ** np.array([20, 21, 22, 23, 22.5])] + [
+        np.geomspace(1, 2**2.8, 400) for _ in range(scenarios - 1)]
+    first, second, together = Histogram(), Histogram(), Histogram()
+    parts = [_folded([5] + [0] * (scenarios - 1), narrow, 0, first),
+             _folded([5] + [400] * (scenarios - 1), far, 1, second)]
+    first.add(second)
+    _folded([5] + [0] * (scenarios - 1), narrow, 0, together)
+    _folded([5] + [400] * (scenarios - 1), far, 1, together)
+    assert_array_equal(merge(parts, first).quantiles, merge(parts, together).quantiles)
+
+
+def test_a_folder_reads_each_month_of_a_buffer_it_has_to_copy() -> None:
+    """A month block that is not C-ordered rows is copied for the compiled loop; a buffer
+    refilled month after month must be copied again, not read as its first month."""
+    folder_moments = ChunkMoments(0, np.array([4]), *(np.zeros((2, 2, 1)) for _ in range(4)),
+                                  np.zeros((2, 0, 1), dtype=np.int64), np.ones(2, dtype=bool))
+    fold = MonthFolder([(0, 4)], [], folder_moments, Histogram())
+    buffer = np.asfortranarray(np.zeros((2, 4)))
+    for month in range(2):
+        buffer[:] = np.arange(8.0).reshape(2, 4) + 4 * month
+        fold(month, buffer)
+    assert_array_equal(folder_moments.mean[:, :, 0], [[1.5, 5.5], [5.5, 9.5]])

@@ -382,7 +382,7 @@ def _table_path(marginal: Marginal) -> Path | None:
     try:
         key = repr((marginal.kind, sorted((k, float(v)) for k, v in marginal.parameters.items()),
                     TABLE_POINTS, scipy.__version__, _module_digest()))
-    except (TypeError, ValueError):  # parameters that are not plain numbers: not cached
+    except (TypeError, ValueError, OSError):  # not plain numbers, or no source: not kept
         return None
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]
     return cache_folder() / "tables" / f"{marginal.kind}-{digest}.npy"
@@ -447,7 +447,11 @@ def _exact(marginal: Marginal, u: FloatArray) -> FloatArray | None:
     if marginal.exact is None:
         return None
     from scipy import special
-    from scipy.special import _ufuncs
+
+    try:
+        from scipy.special import _ufuncs
+    except ImportError:  # a SciPy that moved it: its scipy.stats answers
+        return None
 
     name, shapes, loc, scale = marginal.exact
     if name == "beta":  # scipy.stats.beta._ppf: _ufuncs._beta_ppf(q, a, b)

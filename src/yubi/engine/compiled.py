@@ -19,6 +19,7 @@ import tempfile
 import threading
 import time
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -238,7 +239,7 @@ def _static(plan: KernelPlan, trajectories: Trajectories) -> np.ndarray:
             columns.append(trajectories.start_month[case.scenario(row.name).index])
     reusable = not trajectories.design.flags.writeable
     if reusable:
-        with _LOCK:
+        with _STATICS_LOCK:
             kept = _STATICS.get(plan.key)
         if (kept is not None and kept[1].shape[0] == trajectories.size
                 and all(map(_same_column, kept[0], columns))):
@@ -247,22 +248,28 @@ def _static(plan: KernelPlan, trajectories: Trajectories) -> np.ndarray:
     for index, value in enumerate(columns):
         static[:, index] = value
     if reusable:
-        with _LOCK:
+        with _STATICS_LOCK:
             _STATICS[plan.key] = (columns, static)
+            _STATICS.move_to_end(plan.key)
+            while len(_STATICS) > KEPT_STATICS:
+                _STATICS.popitem(last=False)
     return static
 
 
 def _same_column(kept: Any, value: Any) -> bool:
-    """Whether a static column holds what it held: the same array (kept draws), an equal
-    array (recomputed from kept draws), or the same number."""
+    """Whether a static column holds what it held, bit for bit (-0.0 is not 0.0): the same
+    array (kept draws), an equal one (recomputed from kept draws), or the same number."""
     if kept is value:
         return True
     if isinstance(kept, np.ndarray) and isinstance(value, np.ndarray):
-        return kept.shape == value.shape and bool(np.array_equal(kept, value))
+        return (kept.shape == value.shape and kept.dtype == value.dtype
+                and kept.tobytes() == value.tobytes())
     if isinstance(kept, float | int) and isinstance(value, float | int):
-        return bool(kept == value)
+        return bool(np.float64(kept).tobytes() == np.float64(value).tobytes())
     return False
 
 
-#: The last static matrix of each kernel on a kept design, with its columns.
-_STATICS: dict[str, tuple[list[Any], np.ndarray]] = {}
+#: The last static matrix of a few kernels on kept designs, with their columns.
+KEPT_STATICS = 4
+_STATICS: OrderedDict[str, tuple[list[Any], np.ndarray]] = OrderedDict()
+_STATICS_LOCK = threading.Lock()

@@ -472,6 +472,9 @@ def add_histogram(
             table[series] = other
             if other[FIRST] >= 0:
                 size = other[WIDTH]
+                # The room reserved above can be spent already: widening a series both
+                # hold places the union of their windows anew.
+                pool = _reserve(pool, used, size)
                 place = used[0]
                 pool[place : place + size] = other_pool[other[OFFSET] : other[OFFSET] + size]
                 table[series, OFFSET] = place
@@ -610,6 +613,7 @@ def _walk(
     j = 0
     seen = 0
     wanted = order.size
+    had_zeros = zeros > 0
     next_rank = ranks[order[0]]
     block = 0
     while block < width and j < wanted:
@@ -645,10 +649,12 @@ def _walk(
         seen += zeros
         j = _reach(seen, _ZERO, j, low, high, integer, values, ranks, order, ends)
     if j < wanted:  # not reached when the counts add up to ``count``
-        last = _ZERO
+        last = -1  # as _fill: the last bucket listed, zeros sitting before positive ones
         for i in range(width):
             if counts[offset + i]:
                 last = first + i
+        if had_zeros and last < _ZERO:
+            last = _ZERO
         while j < wanted:
             ends[order[j]] = _clamped(values[last], low, high, integer)
             j += 1

@@ -84,8 +84,10 @@ class ChunkMoments:
     integer: NDArray[np.bool_]  # (outputs,)
 
 
-#: Initial room in a histogram's pool per series, in counts.
+#: Initial room in a histogram's pool per series, in counts, up to :data:`POOL_CAP` counts
+#: in all (a case of many months, outputs and scenarios grows its pool as it needs).
 POOL_PER_SERIES = 640
+POOL_CAP = 1 << 22
 
 
 class Histogram:
@@ -122,7 +124,8 @@ class Histogram:
         # windows of a typical run at once: the bundled case's 1,000 and 10,000-trajectory
         # runs place 1.0M and 0.7M counts over 2,394 series, and growing the pool then (a
         # copy of all of it) cost a millisecond; pages nobody writes are never mapped in.
-        self.pool = np.empty(max(series * POOL_PER_SERIES, 4096), dtype=np.int64)
+        room = min(series * POOL_PER_SERIES, max(series * 256, POOL_CAP))
+        self.pool = np.empty(max(room, 4096), dtype=np.int64)
 
     def add(self, other: Histogram) -> None:
         """Add ``other``'s counts (integers: exact and order-free)."""
@@ -239,6 +242,7 @@ class MonthFolder:
             thresholds = ThresholdArrays.of(thresholds)
         edges = np.asarray(bounds, dtype=np.int64).reshape(-1, 2)
         shape = moments.mean.shape
+        histogram.settle()  # folding writes its own table: attached parts are added first
         histogram.ensure(shape)
         self.histogram = histogram
         self._fixed = (
@@ -266,9 +270,13 @@ class MonthFolder:
 
         known = self._rows.get(id(block))
         if known is None or known[0] is not block:
-            if len(self._rows) >= 4:
-                self._rows.clear()
-            known = self._rows[id(block)] = (block, _rows_of(block))
+            rows = _rows_of(block)
+            if rows is not block and rows is not block.base:  # a copy: this month's only
+                known = (block, rows)
+            else:
+                if len(self._rows) >= 4:
+                    self._rows.clear()
+                known = self._rows[id(block)] = (block, rows)
         (starts, stops, th_output, th_value, th_above, integer, mean, m2, minimum, maximum,
          exceed, table) = self._fixed
         histogram = self.histogram
