@@ -4,11 +4,13 @@ inverse-CDF tables of distributions (``$YUBI_KERNEL_CACHE``, or the user cache f
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
+from functools import cache
 from pathlib import Path
 
-__all__ = ["cache_folder", "write_atomically"]
+__all__ = ["cache_folder", "source_digest", "write_atomically"]
 
 
 def cache_folder() -> Path:
@@ -32,3 +34,10 @@ def write_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+@cache
+def source_digest(path: str) -> str:
+    """SHA-256 of a module's own source file (``__file__``): part of the key of what that
+    module computes and keeps here, so a change to the code makes the kept files stale."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

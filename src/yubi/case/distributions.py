@@ -18,7 +18,6 @@ against SciPy in tests. Discrete distributions invert their tabulated CDF exactl
 
 from __future__ import annotations
 
-import functools
 import itertools
 import math
 from collections.abc import Callable
@@ -64,8 +63,6 @@ class Marginal:
     tabulated: bool = field(default=False, repr=False)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     _discrete_support: tuple[FloatArray, FloatArray] | None = field(default=None, repr=False)
-    #: A tabulated family's exact inverse without :mod:`scipy.stats` (see :func:`_exact`).
-    exact: tuple[str, tuple[float, ...], float, float] | None = field(default=None, repr=False)
 
     @property
     def frozen(self) -> Any:
@@ -188,7 +185,6 @@ def marginal_from_spec(
             upper,
             tabulated=marginal.tabulated,
             _discrete_support=marginal._discrete_support,
-            exact=marginal.exact,
         )
         low, high = marginal._truncated_mass()
         if high - low <= 1e-12:
@@ -240,22 +236,18 @@ def _build(spec: Any) -> Marginal:
         parameters = {"low": spec.low, "mode": spec.mode, "high": spec.high}
         if spec.shape != 4:
             parameters["shape"] = spec.shape
-        return Marginal(kind, parameters, frozen, tabulated=True,
-                        exact=("beta", (alpha, beta), spec.low, width))
+        return Marginal(kind, parameters, frozen, tabulated=True)
     if kind == "beta":
         _ordered(spec.low, spec.high, keys=_LOW_HIGH)
         frozen = _scipy("beta", spec.alpha, spec.beta, loc=spec.low, scale=spec.high - spec.low)
         parameters = {"alpha": spec.alpha, "beta": spec.beta}
         if (spec.low, spec.high) != (0.0, 1.0):
             parameters |= {"low": spec.low, "high": spec.high}
-        return Marginal(kind, parameters, frozen, tabulated=True,
-                        exact=("beta", (spec.alpha, spec.beta), spec.low,
-                               spec.high - spec.low))
+        return Marginal(kind, parameters, frozen, tabulated=True)
     if kind == "gamma":
         frozen = _scipy("gamma", spec.shape, scale=spec.scale)
         parameters = {"shape": spec.shape, "scale": spec.scale}
-        return Marginal(kind, parameters, frozen, tabulated=True,
-                        exact=("gamma", (spec.shape,), 0.0, spec.scale))
+        return Marginal(kind, parameters, frozen, tabulated=True)
     if kind == "poisson":
         return Marginal(kind, {"lam": spec.lam}, _scipy("poisson", spec.lam),
                         _discrete_support=_poisson(spec.lam))
@@ -268,16 +260,24 @@ def _build(spec: Any) -> Marginal:
     raise ValueError(f"unknown distribution {kind!r}")
 
 
-def _scipy(family: str, *arguments: float, **keywords: float) -> Callable[[], Any]:
+def _scipy(family: str, *arguments: float, **keywords: float) -> _ScipyMaker:
     """A maker of the frozen ``scipy.stats`` distribution ``family(*arguments, **keywords)``:
     :mod:`scipy.stats` is imported when a distribution is first needed, not with the case."""
+    return _ScipyMaker(family, arguments, keywords)
 
-    def build() -> Any:
+
+@dataclass(frozen=True)
+class _ScipyMaker:
+    """Makes ``scipy.stats.<family>(*arguments, **keywords)``; :func:`_exact` reads it."""
+
+    family: str
+    arguments: tuple[float, ...]
+    keywords: dict[str, float]
+
+    def __call__(self) -> Any:
         from scipy import stats
 
-        return getattr(stats, family)(*arguments, **keywords)
-
-    return build
+        return getattr(stats, self.family)(*self.arguments, **self.keywords)
 
 
 #: z-values of the usual confidence levels of a ``range`` (``scipy.special.ndtri(0.5 + c / 2)``
@@ -377,23 +377,15 @@ def _table_path(marginal: Marginal) -> Path | None:
 
     import scipy
 
-    from yubi.cachedir import cache_folder
+    from yubi.cachedir import cache_folder, source_digest
 
     try:
         key = repr((marginal.kind, sorted((k, float(v)) for k, v in marginal.parameters.items()),
-                    TABLE_POINTS, scipy.__version__, _module_digest()))
+                    TABLE_POINTS, scipy.__version__, source_digest(__file__)))
     except (TypeError, ValueError, OSError):  # not plain numbers, or no source: not kept
         return None
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]
     return cache_folder() / "tables" / f"{marginal.kind}-{digest}.npy"
-
-
-@functools.cache
-def _module_digest() -> str:
-    """This file's hash: a change to how a family maps to SciPy's makes new tables."""
-    import hashlib
-
-    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 
 def _save_table(path: Path, values: FloatArray) -> None:
@@ -439,31 +431,39 @@ def _inside_ppf(marginal: Marginal, u: FloatArray) -> FloatArray:
 
 
 def _exact(marginal: Marginal, u: FloatArray) -> FloatArray | None:
-    """What ``scipy.stats`` computes for a beta or gamma inverse CDF (its ``_ppf`` times
-    scale plus loc), from the same :mod:`scipy.special` functions it calls: the same
-    numbers, without 0.5 s of ``scipy.stats`` imports in every ``yubi run``. ``None``
-    where the family is another, or SciPy's function is not found (then SciPy's own
+    """What ``scipy.stats`` computes for a beta or gamma inverse CDF (its ``_ppf`` of the
+    shapes, times scale plus loc), from the same :mod:`scipy.special` functions it calls:
+    the same numbers, without 0.5 s of ``scipy.stats`` imports in every ``yubi run``.
+    ``None`` for another family, or where SciPy's function is not found (then SciPy's own
     distribution answers)."""
-    if marginal.exact is None:
+    maker = marginal.build
+    if not isinstance(maker, _ScipyMaker) or maker.family not in _SHAPES:
         return None
-    from scipy import special
-
+    if len(maker.arguments) != _SHAPES[maker.family] or set(maker.keywords) - {"loc", "scale"}:
+        return None
     try:
         from scipy.special import _ufuncs
     except ImportError:  # a SciPy that moved it: its scipy.stats answers
         return None
+    # scipy.stats.beta._ppf is _ufuncs._beta_ppf(q, a, b); gamma's is gammaincinv(a, q).
+    inverse = (getattr(_ufuncs, "_beta_ppf", None) if maker.family == "beta"
+               else _gamma_ppf)
+    if inverse is None:
+        return None
+    loc, scale = maker.keywords.get("loc", 0.0), maker.keywords.get("scale", 1.0)
+    values: FloatArray = inverse(u, *maker.arguments) * scale + loc
+    return values
 
-    name, shapes, loc, scale = marginal.exact
-    if name == "beta":  # scipy.stats.beta._ppf: _ufuncs._beta_ppf(q, a, b)
-        beta_ppf = getattr(_ufuncs, "_beta_ppf", None)
-        if beta_ppf is None:
-            return None
-        values: FloatArray = beta_ppf(u, *shapes) * scale + loc
-        return values
-    if name == "gamma":  # scipy.stats.gamma._ppf: special.gammaincinv(a, q)
-        values = special.gammaincinv(shapes[0], u) * scale + loc
-        return values
-    return None
+
+#: Shape parameters of the families :func:`_exact` inverts.
+_SHAPES = {"beta": 2, "gamma": 1}
+
+
+def _gamma_ppf(u: FloatArray, shape: float) -> FloatArray:
+    from scipy import special
+
+    result: FloatArray = special.gammaincinv(shape, u)
+    return result
 
 
 def _triangular_ppf(low: float, mode: float, high: float, u: FloatArray) -> FloatArray:

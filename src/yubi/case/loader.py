@@ -14,7 +14,6 @@ import hashlib
 import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -214,18 +213,12 @@ def _parse_yaml(text: str, display: str) -> Any:
 def _parse_cache_path(text: str) -> Path:
     import ruamel.yaml
 
-    from yubi.cachedir import cache_folder
+    from yubi.cachedir import cache_folder, source_digest
 
     # The parser's version and this module's own text (not importlib.metadata: 75 ms).
-    parser = f"{ruamel.yaml.__version__} {_parser_digest()}"
+    parser = f"{ruamel.yaml.__version__} {source_digest(__file__)[:16]}"
     digest = hashlib.sha256(f"{parser}\n{text}".encode()).hexdigest()[:40]
     return cache_folder() / "parsed" / f"{digest}.pickle"
-
-
-@lru_cache(maxsize=1)
-def _parser_digest() -> str:
-    """This module's own text: a change to how yubi parses makes old trees stale."""
-    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
 
 
 def _parse_yaml_text(text: str, display: str) -> Any:
